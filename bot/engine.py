@@ -1,0 +1,111 @@
+"""Question in, Reply out: safety screening, then matching, then the answer bars."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
+from bot.matching import Matcher, Scored
+from bot.reply import Reply, ReplyKind, Suggestion
+from bot.safety import Screener
+
+MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The answer bars, in one place. Tuned with `python -m bot eval` on knowledge/eval.yaml."""
+
+    answer: float = 60.0  # the best entry is answered at or above this...
+    margin: float = 5.0  # ...when it beats the runner-up by this much,
+    sure: float = 80.0  # or is at least this high whatever the runner-up scores
+    suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
+    suggestion_floor: float = 25.0  # further suggestions must score at least this
+    max_suggestions: int = 3
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+class Engine:
+    """Everything a front end needs, built once per knowledge and swapped whole on reload."""
+
+    def __init__(self, knowledge: Knowledge, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds
+        self.matcher = Matcher(knowledge.entries)
+        self.screener = Screener(knowledge.safety)
+
+    def answer(self, text: str) -> Reply:
+        """The reply to one message, exactly as every front end shows it."""
+        screening = self.screener.screen(text)
+        if screening.crisis:
+            return self.crisis()
+        if screening.advice_entry is not None:
+            # Dosing, buying, combining: never left to fuzzy matching.
+            return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        return self.decide(
+            self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
+        )
+
+    def decide(self, ranked: list[Scored]) -> Reply:
+        """Apply the bars to a ranking: answer, suggest or fall back."""
+        bars = self.thresholds
+        if not ranked:
+            return self.fallback()
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        answer_bar = max(bars.answer, best.entry.min_score or 0.0)
+        clear_winner = best.score - runner_up >= bars.margin or best.score >= max(
+            bars.sure, answer_bar
+        )
+        if best.score >= answer_bar and clear_winner:
+            return self.entry_reply(best.entry, score=best.score)
+        if best.score >= bars.suggest:
+            choices = [best, *(s for s in ranked[1:] if s.score >= bars.suggestion_floor)]
+            return Reply(
+                kind=ReplyKind.SUGGEST,
+                body=self.knowledge.messages.suggest_intro,
+                score=best.score,
+                suggestions=tuple(
+                    Suggestion(s.entry.id, s.entry.question)
+                    for s in choices[: bars.max_suggestions]
+                ),
+                disclaimer=self.knowledge.messages.disclaimer_short,
+            )
+        return self.fallback(score=best.score)
+
+    def entry_reply(self, entry: Entry, score: float | None = None) -> Reply:
+        """An entry's answer: used for matches, suggestion buttons and deep links."""
+        knowledge = self.knowledge
+        return Reply(
+            kind=ReplyKind.ANSWER,
+            body=entry.answer,
+            entry_id=entry.id,
+            score=score,
+            title=entry.question,
+            note=entry.note,
+            evidence=EVIDENCE_LABELS.get(entry.evidence, entry.evidence),
+            sources=tuple(knowledge.sources[key] for key in entry.sources),
+            related=tuple(
+                Suggestion(key, knowledge.entry_by_id[key].question) for key in entry.related
+            ),
+            disclaimer=knowledge.messages.disclaimer_short,
+        )
+
+    def reply_for_id(self, entry_id: str) -> Reply | None:
+        """The answer for an entry id from a button or a link; None for an unknown id."""
+        entry = self.knowledge.entry_by_id.get(entry_id)
+        return self.entry_reply(entry) if entry is not None else None
+
+    def fallback(self, score: float | None = None) -> Reply:
+        return Reply(kind=ReplyKind.FALLBACK, body=self.knowledge.messages.fallback, score=score)
+
+    def crisis(self) -> Reply:
+        messages = self.knowledge.messages
+        return Reply(
+            kind=ReplyKind.CRISIS,
+            body=messages.crisis_text,
+            helplines=messages.helplines,
+            closing=messages.crisis_closing or None,
+        )

@@ -1,0 +1,208 @@
+"""Ranking FAQ entries against a question: term weighting first, fuzzy similarity second.
+
+Why not plain rapidfuzz over every phrasing: WRatio and token_set_ratio saturate on questions
+(a short phrasing inside a long unrelated question scores near 100), and scanning every phrasing
+costs O(phrasings) per question. Instead an inverted index finds the phrasings that share a
+(possibly misspelt) meaningful word with the question, weights words by rarity (IDF, so "nmda"
+counts far more than "ketamine" and "what is" counts nothing), and only those candidates get a
+character-level fuzzy comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge import Entry
+from bot.text import content_terms, normalize
+
+# How a score is put together (all on 0-1 before scaling to 0-100). Tuned on eval.yaml.
+QUERY_COVERAGE_WEIGHT = 0.45  # how much of the question one phrasing explains
+PHRASING_COVERAGE_WEIGHT = 0.25  # how much of that phrasing the question mentions
+ENTRY_COVERAGE_WEIGHT = 0.15  # how much of the question the entry's phrasings explain together
+FUZZY_WEIGHT = 0.15  # character-level similarity of the whole phrasing
+FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
+UNKNOWN_TERM_SHARE = 0.75  # weight of a word the FAQ never uses, relative to the rarest word
+MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
+TYPO_CUTOFF = 80  # rapidfuzz ratio for a misspelt word to count as the vocabulary word
+MAX_TYPO_MATCHES = 3
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One entry's score for a question, with the phrasing that matched best."""
+
+    entry: Entry
+    score: float
+    phrasing: str
+
+
+@dataclass(frozen=True)
+class _Phrasing:
+    entry_index: int
+    text: str  # normalised content terms joined, for the fuzzy comparison
+    terms: frozenset[str]
+    weight: float  # sum of the IDF of its terms
+
+
+class Matcher:
+    """Built once per knowledge; `rank` is then cheap and read-only (safe to share)."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self.entries: tuple[Entry, ...] = tuple(entries)
+        raw: list[tuple[int, str, list[str]]] = []
+        entry_terms: list[set[str]] = [set() for _ in self.entries]
+        for index, entry in enumerate(self.entries):
+            for phrasing in entry.phrasings:
+                terms = content_terms(normalize(phrasing))
+                raw.append((index, phrasing, terms))
+                entry_terms[index].update(terms)
+        document_frequency: dict[str, int] = defaultdict(int)
+        for terms in entry_terms:
+            for term in terms:
+                document_frequency[term] += 1
+        count = max(len(self.entries), 1)
+        self._idf: dict[str, float] = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5))
+            for term, df in document_frequency.items()
+        }
+        rarest = math.log(1 + (count + 0.5) / 0.5)
+        self._unknown_weight = UNKNOWN_TERM_SHARE * rarest
+        self._vocabulary: list[str] = sorted(self._idf)
+        self._vocabulary_set = frozenset(self._vocabulary)
+        self._phrasings: list[_Phrasing] = []
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        for entry_index, _original, terms in raw:
+            distinct = frozenset(terms)
+            self._phrasings.append(
+                _Phrasing(
+                    entry_index=entry_index,
+                    text=" ".join(terms),
+                    terms=distinct,
+                    weight=sum(self._idf[term] for term in distinct) or 1.0,
+                )
+            )
+            position = len(self._phrasings) - 1
+            for term in distinct:
+                self._postings[term].append(position)
+        self._originals = [original for _, original, _ in raw]
+
+    @property
+    def phrasing_count(self) -> int:
+        return len(self._phrasings)
+
+    def _term_matches(self, term: str) -> list[tuple[str, float]]:
+        """Vocabulary words this query word may stand for, with a similarity 0-1."""
+        if term in self._vocabulary_set:
+            return [(term, 1.0)]
+        matches: list[tuple[str, float]] = []
+        if len(term) >= MIN_FUZZY_LENGTH:
+            found = process.extract(
+                term,
+                self._vocabulary,
+                scorer=fuzz.ratio,
+                score_cutoff=TYPO_CUTOFF,
+                limit=MAX_TYPO_MATCHES,
+            )
+            matches = [(word, score / 100) for word, score, _ in found]
+        if not matches and len(term) >= 4:
+            # A cut-off word ("spravat", "esket") still names what the user means.
+            matches = [
+                (word, 0.85)
+                for word in self._vocabulary
+                if word.startswith(term) and len(term) / len(word) >= 0.6
+            ][:MAX_TYPO_MATCHES]
+        return matches
+
+    def _query_terms(self, normalized: str) -> list[str]:
+        terms = content_terms(normalized)
+        # "es ketamine" or "spra vato": join neighbours that form a known word.
+        joined: list[str] = []
+        index = 0
+        while index < len(terms):
+            if (
+                index + 1 < len(terms)
+                and terms[index] not in self._vocabulary_set
+                and terms[index] + terms[index + 1] in self._vocabulary_set
+            ):
+                joined.append(terms[index] + terms[index + 1])
+                index += 2
+            else:
+                joined.append(terms[index])
+                index += 1
+        return list(dict.fromkeys(joined))
+
+    def rank(self, question: str, limit: int = 5) -> list[Scored]:
+        """The best entries for `question`, highest score (0-100) first, one row per entry."""
+        normalized = normalize(question)
+        query_terms = self._query_terms(normalized)
+        if not query_terms:
+            return []
+        weights: list[float] = []
+        # phrasing position -> per query word: best similarity, and the IDF of the word matched
+        hits: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
+        for q_index, term in enumerate(query_terms):
+            matches = self._term_matches(term)
+            weights.append(
+                max((self._idf[word] for word, _ in matches), default=self._unknown_weight)
+            )
+            for word, similarity in matches:
+                idf = self._idf[word]
+                for position in self._postings[word]:
+                    seen = hits[position].get(q_index)
+                    if seen is None or seen[0] < similarity:
+                        hits[position][q_index] = (similarity, idf)
+        if not hits:
+            return []
+        total_weight = sum(weights)
+        entry_best: dict[int, dict[int, float]] = defaultdict(dict)
+        entry_positions: dict[int, list[int]] = defaultdict(list)
+        phrasing_scores: dict[int, tuple[float, float, int]] = {}
+        for position, matched in hits.items():
+            phrasing = self._phrasings[position]
+            query_cover = sum(weights[q] * sim for q, (sim, _) in matched.items()) / total_weight
+            phrasing_cover = min(
+                1.0, sum(sim * idf for sim, idf in matched.values()) / phrasing.weight
+            )
+            entry_positions[phrasing.entry_index].append(position)
+            best = entry_best[phrasing.entry_index]
+            for q, (sim, _) in matched.items():
+                if best.get(q, 0.0) < sim:
+                    best[q] = sim
+            partial = (
+                QUERY_COVERAGE_WEIGHT * query_cover + PHRASING_COVERAGE_WEIGHT * phrasing_cover
+            )
+            current = phrasing_scores.get(phrasing.entry_index)
+            if current is None or current[0] < partial:
+                phrasing_scores[phrasing.entry_index] = (partial, query_cover, position)
+        preliminary: list[tuple[float, int, int]] = []
+        for entry_index, (partial, _, position) in phrasing_scores.items():
+            best = entry_best[entry_index]
+            entry_cover = sum(weights[q] * sim for q, sim in best.items()) / total_weight
+            preliminary.append(
+                (partial + ENTRY_COVERAGE_WEIGHT * entry_cover, entry_index, position)
+            )
+        preliminary.sort(reverse=True)
+        query_text = " ".join(query_terms)
+        results: list[Scored] = []
+        for base, entry_index, position in preliminary[: max(FUZZY_CANDIDATES, limit)]:
+            fuzzy, best_position = self._fuzzy(query_text, entry_positions[entry_index], position)
+            score = 100 * (base + FUZZY_WEIGHT * fuzzy)
+            results.append(
+                Scored(self.entries[entry_index], round(score, 2), self._originals[best_position])
+            )
+        results.sort(key=lambda scored: scored.score, reverse=True)
+        return results[:limit]
+
+    def _fuzzy(self, query_text: str, positions: list[int], fallback: int) -> tuple[float, int]:
+        """Best character-level similarity (0-1) among the entry's phrasings that were hit."""
+        best, best_position = 0.0, fallback
+        for position in positions:
+            similarity = fuzz.token_sort_ratio(query_text, self._phrasings[position].text) / 100
+            if similarity > best:
+                best, best_position = similarity, position
+        return best, best_position

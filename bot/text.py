@@ -1,0 +1,47 @@
+"""Text normalisation shared by matching and safety screening."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Apostrophes are dropped rather than split on, so "don't" -> "dont" and "i'm" -> "im".
+_APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
+_NON_WORD = re.compile(r"[^\w]+|_+")
+_SPACES = re.compile(r"\s+")
+
+# Words that carry little meaning in a question. They still count for the fuzzy
+# similarity of whole phrasings, but term weighting ignores them.
+STOPWORDS: frozenset[str] = frozenset(
+    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "about", "from", "into", "as", "than", "then", "so", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "doing", "done", "have", "has", "had", "having", "i", "me", "my", "mine", "im", "ive", "id", "you", "your", "youre", "we", "our", "us", "they", "them", "their", "it", "its", "itll", "thats", "he", "she", "his", "her", "him", "this", "that", "these", "those", "there", "here", "what", "whats", "which", "who", "whom", "whose", "why", "how", "when", "where", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "get", "got", "tell", "please", "know", "any", "some", "much", "many", "more", "most", "very", "really", "just", "also", "still", "even", "there", "ok", "okay", "hi", "hey", "hello", "thanks", "thank", "pls", "plz", "u", "ur"]
+)
+
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("ies", "y"),
+    ("sses", "ss"),
+    ("s", ""),
+)
+
+
+def normalize(text: str) -> str:
+    """Lower-case, fold accents and width, turn punctuation into spaces, collapse spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _APOSTROPHES.sub("", text.casefold())
+    text = _NON_WORD.sub(" ", text)
+    return _SPACES.sub(" ", text).strip()
+
+
+def stem(word: str) -> str:
+    """A deliberately tiny stemmer: plural forms only, so "effects" meets "effect"."""
+    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix):
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def content_terms(normalized: str) -> list[str]:
+    """The meaningful, stemmed words of an already normalised text, in order."""
+    return [stem(word) for word in normalized.split() if word not in STOPWORDS]
