@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.knowledge import Entry
-from bot.text import content_terms, normalize
+from bot.text import STOPWORDS, content_terms, normalize
 
 # How a score is put together (all on 0-1 before scaling to 0-100). Tuned on eval.yaml.
 QUERY_COVERAGE_WEIGHT = 0.45  # how much of the question one phrasing explains
@@ -30,6 +30,8 @@ UNKNOWN_TERM_SHARE = 0.75  # weight of a word the FAQ never uses, relative to th
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a misspelt word to count as the vocabulary word
 MAX_TYPO_MATCHES = 3
+STOPWORD_TYPO_CUTOFF = 75  # "waht", "hwo", "teh": misspelt filler words carry no meaning either
+_STOPWORD_LIST = sorted(STOPWORDS)
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ class Matcher:
         return matches
 
     def _query_terms(self, normalized: str) -> list[str]:
-        terms = content_terms(normalized)
+        terms = [term for term in content_terms(normalized) if not self._is_misspelt_stopword(term)]
         # "es ketamine" or "spra vato": join neighbours that form a known word.
         joined: list[str] = []
         index = 0
@@ -135,6 +137,16 @@ class Matcher:
                 joined.append(terms[index])
                 index += 1
         return list(dict.fromkeys(joined))
+
+    def _is_misspelt_stopword(self, term: str) -> bool:
+        if term in self._vocabulary_set or len(term) > 5:
+            return False
+        return (
+            process.extractOne(
+                term, _STOPWORD_LIST, scorer=fuzz.ratio, score_cutoff=STOPWORD_TYPO_CUTOFF
+            )
+            is not None
+        )
 
     def rank(self, question: str, limit: int = 5) -> list[Scored]:
         """The best entries for `question`, highest score (0-100) first, one row per entry."""

@@ -13,6 +13,11 @@ TELEGRAM_LIMIT = 4096
 ELLIPSIS = "…"
 
 
+def _escape(value: str) -> str:
+    """Text content: only <, > and & need escaping (quotes matter only inside attributes)."""
+    return escape(value, quote=False)
+
+
 def source_text(source: Source) -> str:
     year = f" ({source.year})" if source.year and str(source.year) not in source.title else ""
     return f"{source.title}{year}: {source.url}"
@@ -20,7 +25,7 @@ def source_text(source: Source) -> str:
 
 def _source_html(source: Source) -> str:
     year = f" ({source.year})" if source.year and str(source.year) not in source.title else ""
-    return f'<a href="{escape(source.url, quote=True)}">{escape(source.title)}</a>{escape(year)}'
+    return f'<a href="{escape(source.url, quote=True)}">{_escape(source.title)}</a>{_escape(year)}'
 
 
 def _helpline_text(helpline: Helpline) -> str:
@@ -30,11 +35,11 @@ def _helpline_text(helpline: Helpline) -> str:
 
 def _helpline_html(helpline: Helpline) -> str:
     url = (
-        f' (<a href="{escape(helpline.url, quote=True)}">{escape(helpline.url)}</a>)'
+        f' (<a href="{escape(helpline.url, quote=True)}">{_escape(helpline.url)}</a>)'
         if helpline.url
         else ""
     )
-    return f"<b>{escape(helpline.name)}</b>: {escape(helpline.contact)}{url}"
+    return f"<b>{_escape(helpline.name)}</b>: {_escape(helpline.contact)}{url}"
 
 
 def text(reply: Reply) -> str:
@@ -56,13 +61,13 @@ def html(reply: Reply, limit: int = TELEGRAM_LIMIT) -> str:
         return rendered
     # Still too long without a body: escaped plain text, cut before escaping.
     plain = _compose(reply, html=False)
-    while len(escape(plain)) > limit:
-        plain = plain[: len(plain) - (len(escape(plain)) - limit)]
-    return escape(plain)
+    while len(_escape(plain)) > limit:
+        plain = plain[: min(len(plain) - 1, len(plain) * limit // len(_escape(plain)))]
+    return _escape(plain)
 
 
 def _compose(reply: Reply, *, html: bool) -> str:
-    esc: Callable[[str], str] = escape if html else (lambda value: value)
+    esc: Callable[[str], str] = _escape if html else (lambda value: value)
 
     def bold(value: str) -> str:
         return f"<b>{esc(value)}</b>" if html else value

@@ -1,0 +1,82 @@
+"""Screening runs before matching: crisis messages get helplines, advice requests a fixed entry."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.reply import ReplyKind
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to kill myself",
+        "i want to kill my self",
+        "I'm suicidal",
+        "i want to die",
+        "I want to kill myself, can ketamine help?",  # the crisis wins over the FAQ
+        "thinking about ending it all",
+        "I WANT TO DIE!!!",
+    ],
+)
+def test_crisis_messages_get_helplines_first(fixture_engine: Engine, message: str) -> None:
+    reply = fixture_engine.answer(message)
+    assert reply.kind is ReplyKind.CRISIS
+    assert reply.helplines and "988" in reply.helplines[0].contact
+    assert reply.entry_id is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "what did the canuso trial show about suicidal thoughts",
+        "does ketamine kill brain cells",
+        "what is esketamine",
+    ],
+)
+def test_informational_look_alikes_are_not_crises(fixture_engine: Engine, message: str) -> None:
+    assert fixture_engine.answer(message).kind is not ReplyKind.CRISIS
+
+
+def test_dosing_requests_go_to_the_doctor_entry(fixture_engine: Engine) -> None:
+    reply = fixture_engine.answer("how much ketamine should i use for my depression")
+    assert reply.kind is ReplyKind.ANSWER and reply.entry_id == "dosing-ask-your-doctor"
+
+
+def test_advice_rules_need_the_subject(fixture_engine: Engine) -> None:
+    # Other drugs' dosing is off-topic, not routed to the ketamine dosing entry.
+    reply = fixture_engine.answer("how much ibuprofen should i take")
+    assert reply.entry_id != "dosing-ask-your-doctor"
+    assert reply.kind is not ReplyKind.ANSWER
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I want to kill myself",
+        "i wnat to kill myself",
+        "my friend says he wants to end his life",
+        "i dont want to be alive anymore",
+        "thinking about suicide",
+        "I have been cutting myself",
+        "im going to overdose on purpose",
+        "there's no reason to live",
+    ],
+)
+def test_shipped_crisis_screening(shipped_engine: Engine, message: str) -> None:
+    assert shipped_engine.answer(message).kind is ReplyKind.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "does ketamine kill brain cells",
+        "can esketamine help with suicidal thoughts",
+        "what did canuso find about suicidality",
+        "can you overdose on ketamine",
+        "does ketamine hurt your bladder",
+    ],
+)
+def test_shipped_look_alikes(shipped_engine: Engine, message: str) -> None:
+    assert shipped_engine.answer(message).kind is not ReplyKind.CRISIS
