@@ -132,9 +132,9 @@ def test_collision_names_the_variant_line(knowledge_copy: Path) -> None:
     )
     faq.write_text(text)
     problems = _messages(knowledge_copy)
-    pasted = [
+    pasted = next(
         n for n, line in enumerate(text.splitlines(), 1) if "what kind of drug is ketamine?" in line
-    ][0]
+    )
     assert any(
         p.startswith(f"{faq}:{pasted}: collision:") or f"basics.yaml:{pasted}: collision" in p
         for p in problems
