@@ -9,12 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import render
+from bot import maintenance, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.engine import Engine
 from bot.evaluation import EvalReport, run_eval
 from bot.knowledge import KnowledgeError, load_eval, load_knowledge
 from bot.reply import Reply, ReplyKind
+from bot.store import Store
 from bot.validate import validate
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -184,6 +185,41 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
+def _open_store(settings: Settings) -> Store | None:
+    path = settings.data_dir / "bot.sqlite3"
+    if not path.exists():
+        return None
+    return Store(path, settings.question_log_days, settings.question_log)
+
+
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _load_engine(settings)
+    store = _open_store(settings)
+    if store is None:
+        print(f"No question log yet in {settings.data_dir} (the bot creates it when it runs).")
+        return EXIT_OK
+    try:
+        store.purge_old()
+        if args.csv:
+            print(maintenance.unanswered_csv(engine, store, args.days), end="")
+        else:
+            print(maintenance.unanswered_text(engine, store, args.days))
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    engine = _load_engine(settings)
+    store = _open_store(settings)
+    try:
+        print(maintenance.stats_text(engine, store))
+    finally:
+        if store is not None:
+            store.close()
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -212,6 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--cases", metavar="FILE", help="eval file (default: eval.yaml of the knowledge)"
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    unanswered = commands.add_parser(
+        "unanswered",
+        parents=[common],
+        help="questions the bot could not answer, grouped by similarity",
+    )
+    unanswered.add_argument("--days", type=int, metavar="N", help="only the last N days")
+    unanswered.add_argument("--csv", action="store_true", help="CSV for a spreadsheet")
+    commands.add_parser(
+        "stats", parents=[common], help="per-entry answers and feedback, and the eval figures"
+    )
     return parser
 
 
@@ -222,6 +268,8 @@ COMMANDS = {
     "ask": cmd_ask,
     "validate": cmd_validate,
     "eval": cmd_eval,
+    "unanswered": cmd_unanswered,
+    "stats": cmd_stats,
 }
 
 

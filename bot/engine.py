@@ -72,8 +72,9 @@ class Engine:
                     for s in choices[: bars.max_suggestions]
                 ),
                 disclaimer=self.knowledge.messages.disclaimer_short,
+                nearest_entry_id=best.entry.id,
             )
-        return self.fallback(score=best.score)
+        return self.fallback(score=best.score, nearest_entry_id=best.entry.id)
 
     def entry_reply(self, entry: Entry, score: float | None = None) -> Reply:
         """An entry's answer: used for matches, suggestion buttons and deep links."""
@@ -98,8 +99,13 @@ class Engine:
         entry = self.knowledge.entry_by_id.get(entry_id)
         return self.entry_reply(entry) if entry is not None else None
 
-    def fallback(self, score: float | None = None) -> Reply:
-        return Reply(kind=ReplyKind.FALLBACK, body=self.knowledge.messages.fallback, score=score)
+    def fallback(self, score: float | None = None, nearest_entry_id: str | None = None) -> Reply:
+        return Reply(
+            kind=ReplyKind.FALLBACK,
+            body=self.knowledge.messages.fallback,
+            score=score,
+            nearest_entry_id=nearest_entry_id,
+        )
 
     def crisis(self) -> Reply:
         messages = self.knowledge.messages

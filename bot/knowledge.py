@@ -34,6 +34,7 @@ EVIDENCE_LABELS: dict[str, str] = {
 CRISIS_EXPECTATION = "crisis"  # reserved in eval.yaml; no entry may use it as an id
 MIN_VARIANTS = 5
 MAX_QUESTION_CHARS = 200
+MAX_ID_CHARS = 60  # ids travel in Telegram button data (64 bytes) and /start links
 _ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _SOURCE_KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -289,6 +290,10 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
     entry_id = reader.text(mapping, "id")
     if entry_id is not None and not _ID_PATTERN.match(entry_id):
         reader.problem(mapping.line_of("id"), f"id '{entry_id}' must be kebab-case (a-z, 0-9, -)")
+    if entry_id is not None and len(entry_id) > MAX_ID_CHARS:
+        reader.problem(
+            mapping.line_of("id"), f"id '{entry_id}' is longer than {MAX_ID_CHARS} characters"
+        )
     if entry_id == CRISIS_EXPECTATION:
         reader.problem(mapping.line_of("id"), f"id '{CRISIS_EXPECTATION}' is reserved")
     topic = reader.text(mapping, "topic")

@@ -23,7 +23,7 @@ def source_text(source: Source) -> str:
     return f"{source.title}{year}: {source.url}"
 
 
-def _source_html(source: Source) -> str:
+def source_html(source: Source) -> str:
     year = f" ({source.year})" if source.year and str(source.year) not in source.title else ""
     return f'<a href="{escape(source.url, quote=True)}">{_escape(source.title)}</a>{_escape(year)}'
 
@@ -83,7 +83,7 @@ def _compose(reply: Reply, *, html: bool) -> str:
         if reply.note:
             blocks.append(f"{bold('About the article:')} {esc(reply.note)}")
         if reply.sources:
-            render_source = _source_html if html else source_text
+            render_source = source_html if html else source_text
             lines = [f"• {render_source(source)}" for source in reply.sources]
             blocks.append("\n".join([bold("Sources:"), *lines]))
         if reply.evidence:

@@ -36,3 +36,4 @@ class Reply:
     helplines: tuple[Helpline, ...] = ()
     closing: str | None = None  # the crisis reply's last words
     disclaimer: str | None = None
+    nearest_entry_id: str | None = None  # the closest entry when the reply is not an answer

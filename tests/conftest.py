@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.engine import Engine
 from bot.knowledge import REPO_KNOWLEDGE_DIR, load_knowledge
+from tests.fakebotapi import FakeBotAPI
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 
@@ -37,3 +39,10 @@ def shipped_copy(tmp_path: Path) -> Path:
     target = tmp_path / "knowledge"
     shutil.copytree(REPO_KNOWLEDGE_DIR, target)
     return target
+
+
+@pytest.fixture
+def fake_api() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API on 127.0.0.1, stopped after the test."""
+    with FakeBotAPI() as api:
+        yield api

@@ -1,0 +1,76 @@
+"""Runs the real bot (python-telegram-bot and all) against the fake Bot API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings, load_settings
+from bot.knowledge import REPO_KNOWLEDGE_DIR
+from bot.telegram.app import build_application
+from bot.telegram.state import STATE_KEY, BotState
+from tests.fakebotapi import FakeBotAPI
+
+ADMIN_ID = 4242
+
+
+def bot_settings(
+    api: FakeBotAPI, data_dir: Path, knowledge: Path = REPO_KNOWLEDGE_DIR, **env: str
+) -> Settings:
+    environ = {
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "DATA_DIR": str(data_dir),
+        "KNOWLEDGE_DIR": str(knowledge),
+        "ADMIN_USER_IDS": str(ADMIN_ID),
+        **env,
+    }
+    return load_settings(environ=environ, dotenv=None)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(settings: Settings) -> AsyncIterator[Application]:
+    """Start the bot as run_polling would (post_init included), stop it cleanly afterwards."""
+    application = build_application(settings)
+    await application.initialize()
+    if application.post_init is not None:
+        await application.post_init(application)  # initialize() does not run it
+    assert application.updater is not None
+    await application.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+    )
+    await application.start()
+    try:
+        yield application
+    finally:
+        await application.updater.stop()
+        await application.stop()
+        await application.shutdown()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+def state_of(application: Application) -> BotState:
+    state = application.bot_data[STATE_KEY]
+    assert isinstance(state, BotState)
+    return state
+
+
+def run_with_bot(
+    api: FakeBotAPI,
+    settings: Settings,
+    scenario: Callable[[Application], Coroutine[Any, Any, None]],
+) -> None:
+    """asyncio.run a scenario with the bot running (no pytest-asyncio needed)."""
+
+    async def main() -> None:
+        async with running_bot(settings) as application:
+            await scenario(application)
+
+    asyncio.run(main())
