@@ -19,6 +19,7 @@ class Thresholds:
     answer: float = 60.0  # the best entry is answered at or above this...
     margin: float = 5.0  # ...when it beats the runner-up by this much,
     sure: float = 80.0  # or is at least this high whatever the runner-up scores
+    min_coverage: float = 0.5  # never answer when the entry explains less of the question than this
     suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
     suggestion_floor: float = 25.0  # further suggestions must score at least this
     max_suggestions: int = 3
@@ -59,7 +60,10 @@ class Engine:
         clear_winner = best.score - runner_up >= bars.margin or best.score >= max(
             bars.sure, answer_bar
         )
-        if best.score >= answer_bar and clear_winner:
+        # An answer-level bar as well: "how much ibuprofen should I take" matches the dosing
+        # entry's words well, but most of what it asks about is unknown to the FAQ.
+        explained = best.coverage >= bars.min_coverage
+        if best.score >= answer_bar and clear_winner and explained:
             return self.entry_reply(best.entry, score=best.score)
         if best.score >= bars.suggest:
             choices = [best, *(s for s in ranked[1:] if s.score >= bars.suggestion_floor)]

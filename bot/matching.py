@@ -26,7 +26,11 @@ PHRASING_COVERAGE_WEIGHT = 0.25  # how much of that phrasing the question mentio
 ENTRY_COVERAGE_WEIGHT = 0.15  # how much of the question the entry's phrasings explain together
 FUZZY_WEIGHT = 0.15  # character-level similarity of the whole phrasing
 FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
-UNKNOWN_TERM_SHARE = 0.75  # weight of a word the FAQ never uses, relative to the rarest word
+# A question word no phrasing uses weighs this much, relative to the rarest phrasing word: a
+# word the answers use is known to the FAQ's domain ("dissociation", "infusion"); a word the
+# whole FAQ never uses ("flu", "melatonin") is most likely what the question is really about.
+DOMAIN_TERM_SHARE = 0.6
+FOREIGN_TERM_SHARE = 2.0
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a misspelt word to count as the vocabulary word
 MAX_TYPO_MATCHES = 3
@@ -41,6 +45,7 @@ class Scored:
     entry: Entry
     score: float
     phrasing: str
+    coverage: float = 1.0  # share (0-1) of the question's weighted words this entry explains
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,14 @@ class Matcher:
             for term, df in document_frequency.items()
         }
         rarest = math.log(1 + (count + 0.5) / 0.5)
-        self._unknown_weight = UNKNOWN_TERM_SHARE * rarest
+        self._domain_weight = DOMAIN_TERM_SHARE * rarest
+        self._foreign_weight = FOREIGN_TERM_SHARE * rarest
+        self._domain_words = frozenset(
+            term
+            for entry in self.entries
+            for text in (entry.answer, entry.note or "", entry.topic)
+            for term in content_terms(normalize(text))
+        )
         self._vocabulary: list[str] = sorted(self._idf)
         self._vocabulary_set = frozenset(self._vocabulary)
         self._phrasings: list[_Phrasing] = []
@@ -138,6 +150,9 @@ class Matcher:
                 index += 1
         return list(dict.fromkeys(joined))
 
+    def _unmatched_weight(self, term: str) -> float:
+        return self._domain_weight if term in self._domain_words else self._foreign_weight
+
     def _is_misspelt_stopword(self, term: str) -> bool:
         if term in self._vocabulary_set or len(term) > 5:
             return False
@@ -160,7 +175,7 @@ class Matcher:
         for q_index, term in enumerate(query_terms):
             matches = self._term_matches(term)
             weights.append(
-                max((self._idf[word] for word, _ in matches), default=self._unknown_weight)
+                max((self._idf[word] for word, _ in matches), default=self._unmatched_weight(term))
             )
             for word, similarity in matches:
                 idf = self._idf[word]
@@ -173,7 +188,7 @@ class Matcher:
         total_weight = sum(weights)
         entry_best: dict[int, dict[int, float]] = defaultdict(dict)
         entry_positions: dict[int, list[int]] = defaultdict(list)
-        phrasing_scores: dict[int, tuple[float, float, int]] = {}
+        phrasing_scores: dict[int, tuple[float, int]] = {}
         for position, matched in hits.items():
             phrasing = self._phrasings[position]
             query_cover = sum(weights[q] * sim for q, (sim, _) in matched.items()) / total_weight
@@ -190,22 +205,22 @@ class Matcher:
             )
             current = phrasing_scores.get(phrasing.entry_index)
             if current is None or current[0] < partial:
-                phrasing_scores[phrasing.entry_index] = (partial, query_cover, position)
-        preliminary: list[tuple[float, int, int]] = []
-        for entry_index, (partial, _, position) in phrasing_scores.items():
+                phrasing_scores[phrasing.entry_index] = (partial, position)
+        preliminary: list[tuple[float, int, int, float]] = []
+        for entry_index, (partial, position) in phrasing_scores.items():
             best = entry_best[entry_index]
             entry_cover = sum(weights[q] * sim for q, sim in best.items()) / total_weight
-            preliminary.append(
-                (partial + ENTRY_COVERAGE_WEIGHT * entry_cover, entry_index, position)
-            )
+            base = partial + ENTRY_COVERAGE_WEIGHT * entry_cover
+            preliminary.append((base, entry_index, position, entry_cover))
         preliminary.sort(reverse=True)
         query_text = " ".join(query_terms)
         results: list[Scored] = []
-        for base, entry_index, position in preliminary[: max(FUZZY_CANDIDATES, limit)]:
+        for base, entry_index, position, entry_cover in preliminary[: max(FUZZY_CANDIDATES, limit)]:
             fuzzy, best_position = self._fuzzy(query_text, entry_positions[entry_index], position)
-            score = 100 * (base + FUZZY_WEIGHT * fuzzy)
+            score = round(100 * (base + FUZZY_WEIGHT * fuzzy), 2)
+            phrasing_text = self._originals[best_position]
             results.append(
-                Scored(self.entries[entry_index], round(score, 2), self._originals[best_position])
+                Scored(self.entries[entry_index], score, phrasing_text, round(entry_cover, 4))
             )
         results.sort(key=lambda scored: scored.score, reverse=True)
         return results[:limit]

@@ -21,14 +21,9 @@ he she his her him this that these those there here what whats which who whom wh
 how can could would will shall may might must
 tell please any some more most very really just also still even actually basically
 ok okay hi hey hello thanks thank pls plz u ur myself yourself itself himself herself ourselves themselves
+exactly honestly literally simply totally true anyone anybody someone somebody guys
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
-
-_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("ies", "y"),
-    ("sses", "ss"),
-    ("s", ""),
-)
 
 
 def normalize(text: str) -> str:
@@ -41,12 +36,20 @@ def normalize(text: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A deliberately tiny stemmer: plural forms only, so "effects" meets "effect"."""
-    if len(word) <= 3 or word.endswith(("ss", "us", "is")):
+    """A deliberately small stemmer, the same for questions and phrasings, so that "effects"
+    meets "effect", "taking" meets "take" and "approved" meets "approve"."""
+    if len(word) <= 2:
         return word
-    for suffix, replacement in _SUFFIXES:
-        if word.endswith(suffix):
-            return word[: -len(suffix)] + replacement
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("s") and len(word) > 3 and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 3 and not word.endswith("eed"):
+        word = word[:-2]
+    if word.endswith("e") and len(word) >= 3:
+        word = word[:-1]
     return word
 
 
