@@ -53,6 +53,29 @@ def stem(word: str) -> str:
     return word
 
 
+# Negations matter ("who should not take it"); normalising drops the apostrophe, so the
+# contracted forms are spelled out here before stopwords are removed.
+_NEGATIONS: dict[str, tuple[str, ...]] = {
+    "dont": ("do", "not"),
+    "doesnt": ("does", "not"),
+    "didnt": ("did", "not"),
+    "cant": ("can", "not"),
+    "cannot": ("can", "not"),
+    "shouldnt": ("should", "not"),
+    "wouldnt": ("would", "not"),
+    "couldnt": ("could", "not"),
+    "wont": ("will", "not"),
+    "isnt": ("is", "not"),
+    "arent": ("are", "not"),
+    "wasnt": ("was", "not"),
+    "werent": ("were", "not"),
+    "havent": ("have", "not"),
+    "hasnt": ("has", "not"),
+    "mustnt": ("must", "not"),
+}
+
+
 def content_terms(normalized: str) -> list[str]:
     """The meaningful, stemmed words of an already normalised text, in order."""
-    return [stem(word) for word in normalized.split() if word not in STOPWORDS]
+    words = [part for word in normalized.split() for part in _NEGATIONS.get(word, (word,))]
+    return [stem(word) for word in words if word not in STOPWORDS]
