@@ -23,8 +23,8 @@ from bot.text import STOPWORDS, content_terms, normalize
 # How a score is put together (all on 0-1 before scaling to 0-100). Tuned on eval.yaml.
 QUERY_COVERAGE_WEIGHT = 0.45  # how much of the question one phrasing explains
 PHRASING_COVERAGE_WEIGHT = 0.25  # how much of that phrasing the question mentions
-ENTRY_COVERAGE_WEIGHT = 0.15  # how much of the question the entry's phrasings explain together
-FUZZY_WEIGHT = 0.15  # character-level similarity of the whole phrasing
+ENTRY_COVERAGE_WEIGHT = 0.25  # how much of the question the entry's phrasings explain together
+FUZZY_WEIGHT = 0.05  # character-level similarity of the whole phrasing
 FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
 # A question word no phrasing uses weighs this much, relative to the rarest phrasing word: a
 # word the answers use is known to the FAQ's domain ("dissociation", "infusion"); a word the

@@ -78,4 +78,12 @@ _NEGATIONS: dict[str, tuple[str, ...]] = {
 def content_terms(normalized: str) -> list[str]:
     """The meaningful, stemmed words of an already normalised text, in order."""
     words = [part for word in normalized.split() for part in _NEGATIONS.get(word, (word,))]
-    return [stem(word) for word in words if word not in STOPWORDS]
+    terms = [stem(word) for word in words if word not in STOPWORDS]
+    # "r-ketamine", "s ketamine", "k-hole": a lone letter names a kind of what follows.
+    joined: list[str] = []
+    for term in terms:
+        if joined and len(joined[-1]) == 1 and joined[-1].isalpha() and len(term) >= 3:
+            joined[-1] += term
+        else:
+            joined.append(term)
+    return joined
