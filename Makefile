@@ -19,7 +19,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/python -m bot run
+	$(BIN)/python -m bot
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -46,6 +46,10 @@ def test_readme_quick_start_matches_makefile_and_ci() -> None:
     assert "make run" in readme and "make test" in readme
     assert re.search(r"^run:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
     assert "make test" in (REPO / ".ci" / "run").read_text()
+    # `make run` must fall back to the console chat without a token, so it runs plain `-m bot`
+    # (the `run` subcommand insists on a token).
+    run_recipe = re.search(r"^run:.*\n((?:\t.*\n)+)", makefile, re.M)
+    assert run_recipe and re.search(r"-m bot\s*$", run_recipe.group(1), re.M), makefile
 
 
 def test_every_setting_is_documented() -> None:
