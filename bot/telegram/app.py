@@ -35,6 +35,7 @@ from bot.store import Store
 from bot.telegram import admin, buttons, commands, groups, inline, private
 from bot.telegram.state import STATE_KEY, BotState, get_state
 from bot.telegram.texts import SLOW_DOWN
+from bot.telegram.transport import PollingRequest, ResilientRequest, quiet_duplicate_request_errors
 
 log = logging.getLogger(__name__)
 
@@ -177,9 +178,13 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .request(ResilientRequest())
+        .get_updates_request(PollingRequest(connection_pool_size=1))
     )
+    quiet_duplicate_request_errors()
     if rate_limiter:
-        # Telegram's limits (30 msg/s, 20 msg/min per group), and retries where a 429 says when.
+        # Telegram's limits (30 msg/s, 20 msg/min per group), and retries where a 429 says when;
+        # 5xx answers and dropped connections are retried by ResilientRequest.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
     store = Store.in_dir(settings.data_dir, settings.question_log_days, settings.question_log)

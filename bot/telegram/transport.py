@@ -1,0 +1,84 @@
+"""HTTP transport to the Bot API: retries what Telegram never acted on, logs each fault once.
+
+The URLs passed through here carry the token: they are never logged; only the method name is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from telegram.error import NetworkError, TimedOut
+from telegram.request import HTTPXRequest
+
+log = logging.getLogger(__name__)
+RETRIES = 3
+BACKOFF_SECONDS = 0.5  # doubled after each failed try
+CONNECTION_POOL = 64
+
+
+def _method(url: str) -> str:
+    return url.rsplit("/", 1)[-1]
+
+
+class ResilientRequest(HTTPXRequest):
+    """Every call but getUpdates. A 5xx answer or a connection dropped before any answer is
+    tried again a few times, with a short backoff. A timeout is not: the call may have taken
+    effect (a slow sendMessage is delivered), and repeating it would answer twice. A 429 is left
+    to AIORateLimiter, which waits as long as Telegram says; a 4xx would only fail again."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("connection_pool_size", CONNECTION_POOL)
+        super().__init__(**kwargs)
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        for attempt in range(RETRIES + 1):
+            try:
+                code, payload = await super().do_request(url, method, *args, **kwargs)
+            except TimedOut:
+                raise
+            except NetworkError as error:
+                if attempt == RETRIES:
+                    raise
+                log.warning("%s failed (%s); retrying", _method(url), type(error).__name__)
+            else:
+                if code < HTTPStatus.INTERNAL_SERVER_ERROR or attempt == RETRIES:
+                    return code, payload
+                log.warning("%s got HTTP %d from the Bot API; retrying", _method(url), code)
+            await asyncio.sleep(BACKOFF_SECONDS * 2**attempt)
+        raise AssertionError("unreachable")
+
+
+class PollingRequest(HTTPXRequest):
+    """getUpdates. python-telegram-bot's polling loop already retries every failure, but it logs
+    a 429 and a timeout only at DEBUG: an operator should see each of them once."""
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        try:
+            code, payload = await super().do_request(url, method, *args, **kwargs)
+        except TimedOut:
+            log.warning("getUpdates timed out; polling again")
+            raise
+        if code == HTTPStatus.TOO_MANY_REQUESTS:
+            log.warning("getUpdates got 429 Too Many Requests; polling again after retry_after")
+        return code, payload
+
+
+class DropInvalidJsonNoise(logging.Filter):
+    """python-telegram-bot logs a non-JSON answer (a proxy's 502 page) at ERROR and then raises
+    an error quoting the same page, which is logged where it is handled: one fault, one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Can not load invalid JSON data")
+
+
+def quiet_duplicate_request_errors() -> None:
+    request_logger = logging.getLogger("telegram.request.BaseRequest")
+    if not any(isinstance(f, DropInvalidJsonNoise) for f in request_logger.filters):
+        request_logger.addFilter(DropInvalidJsonNoise())
