@@ -43,6 +43,10 @@ def test_admin_stats_and_strangers_see_unknown_command(
         assert row.split()[1] == "1"
 
         fake_api.private_text("bitcoin price", user_id=STRANGER)
+        # Different chats are handled concurrently: let the stranger's question be logged first.
+        await fake_api.await_for(
+            "sendMessage", count=5, predicate=lambda p: p["chat_id"] == STRANGER
+        )
         fake_api.private_text("/unanswered", user_id=ADMIN_ID)
         fake_api.private_text("/reload", user_id=ADMIN_ID)
         admin = await fake_api.await_for(

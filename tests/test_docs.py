@@ -34,7 +34,9 @@ def test_every_documented_command_parses(doc: Path, command: str) -> None:
     if command.endswith("bot ..."):
         return  # prose: "python -m bot ..." stands for any command
     # Placeholders as the docs write them: [optional], N for a number, ... for text.
-    words = shlex.split(command.replace("[", "").replace("]", "").replace("...", "x"), comments=True)[3:]
+    words = shlex.split(
+        command.replace("[", "").replace("]", "").replace("...", "x"), comments=True
+    )[3:]
     words = ["7" if w == "N" else w for w in words]
     try:
         build_parser().parse_args(words)

@@ -10,22 +10,29 @@ import pytest
 from bot import render
 from bot.engine import Engine
 from bot.evaluation import run_eval
-from bot.knowledge import CRISIS_EXPECTATION, REPO_KNOWLEDGE_DIR, load_eval
+from bot.knowledge import CRISIS_EXPECTATION, REPO_KNOWLEDGE_DIR, EvalSet, load_eval
 from bot.text import normalize
 from tests.telegram_html import check_telegram_html
 
-CRISIS_WORDS = re.compile(r"\b(kill|die|dying|death|dead|suicid\w*|overdos\w*|cut|hurt|self harm|harm)\b")
+CRISIS_WORDS = re.compile(
+    r"\b(kill|die|dying|death|dead|suicid\w*|overdos\w*|cut|hurt|self harm|harm)\b"
+)
 
 
 @pytest.fixture(scope="module")
-def eval_set(shipped_engine: Engine):  # noqa: ANN201 - an EvalSet
-    return load_eval(REPO_KNOWLEDGE_DIR / "eval.yaml", known_ids=set(shipped_engine.knowledge.entry_by_id))
+def eval_set(shipped_engine: Engine) -> EvalSet:
+    return load_eval(
+        REPO_KNOWLEDGE_DIR / "eval.yaml", known_ids=set(shipped_engine.knowledge.entry_by_id)
+    )
 
 
-def test_eval_minimums(shipped_engine: Engine, eval_set) -> None:  # noqa: ANN001
+def test_eval_minimums(shipped_engine: Engine, eval_set: EvalSet) -> None:
     report = run_eval(shipped_engine, eval_set)
     figures = report.figures
-    failures = "\n".join(f"{r.expect} <- {r.question} ({r.kind.value} {r.entry_id} {r.score})" for r in report.failures)
+    failures = "\n".join(
+        f"{r.expect} <- {r.question} ({r.kind.value} {r.entry_id} {r.score})"
+        for r in report.failures
+    )
     assert eval_set.min_accuracy >= 0.95, "min_accuracy in eval.yaml must not drop below 0.95"
     assert figures["accuracy"] >= max(0.95, eval_set.min_accuracy), failures
     assert figures["off_topic_answered"] == 0, failures
@@ -34,16 +41,25 @@ def test_eval_minimums(shipped_engine: Engine, eval_set) -> None:  # noqa: ANN00
     assert figures["false_answers"] == 0, failures
 
 
-def test_eval_set_composition(shipped_engine: Engine, eval_set) -> None:  # noqa: ANN001
+def test_eval_set_composition(shipped_engine: Engine, eval_set: EvalSet) -> None:
     cases = eval_set.cases
-    kinds = Counter("crisis" if c.expect == CRISIS_EXPECTATION else "none" if c.expect is None else "entry" for c in cases)
+    kinds = Counter(
+        "crisis" if c.expect == CRISIS_EXPECTATION else "none" if c.expect is None else "entry"
+        for c in cases
+    )
     assert len(cases) >= 150
     assert kinds["none"] >= 25
     assert kinds["crisis"] >= 15
-    look_alikes = [c for c in cases if c.expect != CRISIS_EXPECTATION and CRISIS_WORDS.search(normalize(c.question))]
+    look_alikes = [
+        c
+        for c in cases
+        if c.expect != CRISIS_EXPECTATION and CRISIS_WORDS.search(normalize(c.question))
+    ]
     assert len(look_alikes) >= 10, [c.question for c in look_alikes]
     # The point is generalisation: no eval question may simply repeat a phrasing.
-    phrasings = {normalize(p) for entry in shipped_engine.knowledge.entries for p in entry.phrasings}
+    phrasings = {
+        normalize(p) for entry in shipped_engine.knowledge.entries for p in entry.phrasings
+    }
     copied = [c.question for c in cases if normalize(c.question) in phrasings]
     assert not copied, copied
     expected = Counter(c.expect for c in cases)
@@ -74,7 +90,11 @@ def test_article_corrections_are_flagged(shipped_engine: Engine) -> None:
     assert len(notes) >= 10
     assert all(re.search(r"article", e.note or "", re.I) for e in notes)
     sources = {s.url for s in shipped_engine.knowledge.sources.values()}
-    for doi in ("10.3389/fnins.2021.657714", "10.1016/S0006-3223(99)00230-9", "10.1176/appi.ajp.2018.17060720"):
+    for doi in (
+        "10.3389/fnins.2021.657714",
+        "10.1016/S0006-3223(99)00230-9",
+        "10.1176/appi.ajp.2018.17060720",
+    ):
         assert any(doi in url for url in sources), doi
 
 

@@ -33,6 +33,7 @@ from bot.knowledge import load_knowledge
 from bot.ratelimit import FloodGate, Verdict
 from bot.store import Store
 from bot.telegram import admin, buttons, commands, groups, inline, private
+from bot.telegram.ordering import PerChatOrder
 from bot.telegram.state import STATE_KEY, BotState, get_state
 from bot.telegram.texts import SLOW_DOWN
 from bot.telegram.transport import PollingRequest, ResilientRequest, quiet_duplicate_request_errors
@@ -180,6 +181,7 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .request(ResilientRequest())
         .get_updates_request(PollingRequest(connection_pool_size=1))
+        .concurrent_updates(PerChatOrder())
     )
     quiet_duplicate_request_errors()
     if rate_limiter:

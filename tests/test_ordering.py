@@ -1,0 +1,39 @@
+"""Chats are served side by side, and each chat's questions are answered in the order asked."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from telegram.ext import Application
+
+from tests.botharness import bot_settings, run_with_bot
+from tests.conftest import FIXTURE_KNOWLEDGE
+from tests.fakebotapi import FakeBotAPI
+
+SLOW_USER, OTHER_USER = 3001, 3002
+
+
+def test_a_slow_reply_holds_up_only_its_own_chat(fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    async def scenario(app: Application) -> None:
+        await fake_api.await_for("getUpdates", include_failed=True)
+        fake_api.inject("sendMessage", "slow", delay=1.5)  # Telegram answers this one slowly
+        fake_api.private_text("what is ketamine", user_id=SLOW_USER)
+        fake_api.private_text("what is esketamine", user_id=SLOW_USER)
+        started = time.monotonic()
+        fake_api.private_text("spravato?", user_id=OTHER_USER)
+        await fake_api.await_for("sendMessage", predicate=lambda p: p["chat_id"] == OTHER_USER)
+        assert time.monotonic() - started < 1.2, "the other chat waited for the slow reply"
+        first, second = await fake_api.await_for(
+            "sendMessage", count=2, predicate=lambda p: p["chat_id"] == SLOW_USER
+        )
+        assert first["text"].startswith("<b>What is ketamine?</b>")
+        assert second["text"].startswith("<b>What is esketamine")
+        log = [
+            e for e in fake_api.request_log("sendMessage") if e["params"]["chat_id"] == SLOW_USER
+        ]
+        assert log[1]["time"] >= log[0]["time"] + 1.4, (
+            "the chat's second reply did not wait its turn"
+        )
+
+    run_with_bot(fake_api, bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE), scenario)
