@@ -16,7 +16,7 @@ from tests.telegram_html import check_telegram_html
 USER = 1001
 
 
-def _to(chat_id: int):
+def _to(chat_id: int) -> Callable[[dict], bool]:
     return lambda params: params["chat_id"] == chat_id
 
 
