@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,19 @@ from bot.telegram.state import STATE_KEY, BotState
 from tests.fakebotapi import FakeBotAPI
 
 ADMIN_ID = 4242
+REPO = Path(__file__).resolve().parent.parent
+# Settings a developer's shell may have set; a bot started by a test gets only the test's own.
+_BOT_VARIABLES = {
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "KNOWLEDGE_DIR",
+    "DATA_DIR",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "ADMIN_USER_IDS",
+}
 
 
 def bot_settings(
@@ -74,3 +91,39 @@ def run_with_bot(
             await scenario(application)
 
     asyncio.run(main())
+
+
+@contextlib.contextmanager
+def bot_process(
+    api: FakeBotAPI, data_dir: Path, knowledge: Path = REPO_KNOWLEDGE_DIR, **env: str
+) -> Iterator[subprocess.Popen[str]]:
+    """`python -m bot run` as an operator starts it, pointed at the fake Bot API."""
+    environment = {k: v for k, v in os.environ.items() if k not in _BOT_VARIABLES}
+    environment.update(
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        DATA_DIR=str(data_dir),
+        KNOWLEDGE_DIR=str(knowledge),
+    )
+    environment.update(env)  # the test's own settings win
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=REPO,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def stop_process(process: subprocess.Popen[str], stop_signal: int = signal.SIGTERM) -> str:
+    """Send the signal, wait for the exit, return what the bot wrote to stderr."""
+    process.send_signal(stop_signal)
+    _, stderr = process.communicate(timeout=30)
+    return stderr

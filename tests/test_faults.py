@@ -19,10 +19,6 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +27,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from tests.botharness import bot_settings, running_bot
+from tests.botharness import bot_process, bot_settings, running_bot, stop_process
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 
@@ -312,36 +308,15 @@ def test_sigterm_while_slow_send_message_replies_in_flight_finishes_them_and_exi
     """`python -m bot run`; sendMessage answers slowly (1 s, under the read timeout); SIGTERM
     as soon as the first reply is in flight: every queued question is still answered once,
     the offset is confirmed past the last update, and the exit code is 0."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KNOWLEDGE_DIR", "WEBHOOK_URL")}
-    env.update(
-        TELEGRAM_BOT_TOKEN=fake_api.token,
-        TELEGRAM_API_BASE_URL=fake_api.base_url,
-        DATA_DIR=str(tmp_path / "data"),
-        KNOWLEDGE_DIR=str(FIXTURE_KNOWLEDGE),
-        USER_MESSAGES_PER_MINUTE="1000",
-        LOG_LEVEL="INFO",
-    )
     users = (3001, 3002, 3003, 3004)
     fake_api.inject("sendMessage", "slow", times=len(users), delay=1.0)
     updates = [fake_api.private_text(QUESTION, user_id=user) for user in users]
     last_update_id = max(update["update_id"] for update in updates)
     started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    quick = {"USER_MESSAGES_PER_MINUTE": "1000", "LOG_LEVEL": "INFO"}
+    with bot_process(fake_api, tmp_path / "data", FIXTURE_KNOWLEDGE, **quick) as process:
         fake_api.wait_for("sendMessage", timeout=30, include_failed=True)  # first one in flight
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
+        stderr = stop_process(process)
     answered = {user: len(fake_api.sent_messages(user)) for user in users}
     SUMMARY.append(
         (

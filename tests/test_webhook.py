@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.botharness import bot_process, stop_process
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 
-REPO = Path(__file__).resolve().parent.parent
 SECRET = "test-secret_123"
 
 
@@ -42,21 +38,13 @@ def _post(url: str, update: dict, secret: str | None) -> int:
 
 def test_webhook_mode_checks_the_secret_and_answers(fake_api: FakeBotAPI, tmp_path: Path) -> None:
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "KNOWLEDGE_DIR"}
-    env.update(
-        TELEGRAM_BOT_TOKEN=fake_api.token,
-        TELEGRAM_API_BASE_URL=fake_api.base_url,
-        WEBHOOK_URL="https://bot.example.invalid/telegram-hook",  # only told to the fake API
-        WEBHOOK_SECRET=SECRET,
-        WEBHOOK_LISTEN="127.0.0.1",
-        WEBHOOK_PORT=str(port),
-        DATA_DIR=str(tmp_path),
-        KNOWLEDGE_DIR=str(FIXTURE_KNOWLEDGE),
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"], cwd=REPO, env=env, stderr=subprocess.PIPE, text=True
-    )
-    try:
+    webhook = {
+        "WEBHOOK_URL": "https://bot.example.invalid/telegram-hook",  # only told to the fake API
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_LISTEN": "127.0.0.1",
+        "WEBHOOK_PORT": str(port),
+    }
+    with bot_process(fake_api, tmp_path, FIXTURE_KNOWLEDGE, **webhook) as process:
         [registered] = fake_api.wait_for("setWebhook", timeout=30)
         assert registered["url"] == "https://bot.example.invalid/telegram-hook"
         assert registered["secret_token"] == SECRET
@@ -81,11 +69,7 @@ def test_webhook_mode_checks_the_secret_and_answers(fake_api: FakeBotAPI, tmp_pa
         assert _post(url, {"update_id": 8, "message": message}, SECRET) == 200
         [sent] = fake_api.wait_for("sendMessage", timeout=20)
         assert sent["text"].startswith("<b>What is esketamine")
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stderr = stop_process(process)
     assert process.returncode == 0, stderr
     assert len(fake_api.sent_messages()) == 1  # the update with the wrong secret was refused
     assert SECRET not in stderr and fake_api.token not in stderr
