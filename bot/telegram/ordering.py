@@ -14,7 +14,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-MAX_CONCURRENT_UPDATES = 64
+# Enough to keep Telegram busy (30 sends/s at round trips up to ~250 ms); more only adds
+# contention in the HTTP connection pool (measured in bench/throughput.py).
+MAX_CONCURRENT_UPDATES = 8
 
 
 def _order_key(update: object) -> int | None:

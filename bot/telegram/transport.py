@@ -16,7 +16,9 @@ from telegram.request import HTTPXRequest
 log = logging.getLogger(__name__)
 RETRIES = 3
 BACKOFF_SECONDS = 0.5  # doubled after each failed try
-CONNECTION_POOL = 64
+# Updates in flight (ordering.MAX_CONCURRENT_UPDATES) plus headroom for admin notices, so
+# that no call waits for a free connection.
+CONNECTION_POOL = 12
 
 
 def _method(url: str) -> str:
