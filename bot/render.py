@@ -63,7 +63,8 @@ def html(reply: Reply, limit: int = TELEGRAM_LIMIT) -> str:
     plain = _compose(reply, html=False)
     while len(_escape(plain)) > limit:
         plain = plain[: min(len(plain) - 1, len(plain) * limit // len(_escape(plain)))]
-    return _escape(plain)
+    # Telegram trims whitespace and refuses an empty message: never send nothing.
+    return _escape(plain) if plain.strip() else ELLIPSIS
 
 
 def _compose(reply: Reply, *, html: bool) -> str:

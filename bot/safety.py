@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.knowledge import SafetyRules
@@ -16,27 +18,49 @@ class Screening:
     advice_entry: str | None = None
 
 
+class _AnyOf:
+    """Does any of the patterns match? One alternation, so a single search per message; a
+    pattern that cannot join one (a global inline flag such as "(?x)") is tried on its own."""
+
+    def __init__(self, patterns: Sequence[re.Pattern[str]]) -> None:
+        self._alone: list[re.Pattern[str]] = []
+        joinable: list[str] = []
+        for pattern in patterns:
+            try:
+                re.compile(f"(?:{pattern.pattern})|x", re.IGNORECASE)
+                re.compile(f"x|(?:{pattern.pattern})", re.IGNORECASE)
+            except re.error:
+                self._alone.append(pattern)
+            else:
+                joinable.append(f"(?:{pattern.pattern})")
+        self._joined = re.compile("|".join(joinable), re.IGNORECASE) if joinable else None
+
+    def search(self, text: str) -> bool:
+        if self._joined is not None and self._joined.search(text):
+            return True
+        return any(pattern.search(text) for pattern in self._alone)
+
+
 class Screener:
     def __init__(self, rules: SafetyRules) -> None:
         self.rules = rules
+        self._crisis = _AnyOf(rules.crisis)
+        self._exclude = _AnyOf(rules.crisis_exclude)
+        self._always = _AnyOf(rules.crisis_always)
+        self._advice = [(rule.entry, _AnyOf(rule.patterns)) for rule in rules.advice]
 
     def is_crisis(self, normalized: str) -> bool:
-        rules = self.rules
-        if any(pattern.search(normalized) for pattern in rules.crisis_always):
+        if self._always.search(normalized):
             return True
-        if not any(pattern.search(normalized) for pattern in rules.crisis):
-            return False
         # Informational look-alikes ("does ketamine kill brain cells") are carved out.
-        return not any(pattern.search(normalized) for pattern in rules.crisis_exclude)
+        return self._crisis.search(normalized) and not self._exclude.search(normalized)
 
     def advice_entry(self, normalized: str) -> str | None:
-        rules = self.rules
-        if rules.subject is not None and not rules.subject.search(normalized):
+        if self.rules.subject is not None and not self.rules.subject.search(normalized):
             return None
-        for rule in rules.advice:
-            if any(pattern.search(normalized) for pattern in rule.patterns):
-                return rule.entry
-        return None
+        return next(
+            (entry for entry, patterns in self._advice if patterns.search(normalized)), None
+        )
 
     def screen(self, text: str) -> Screening:
         normalized = normalize(text)

@@ -100,3 +100,18 @@ def test_every_fixture_entry_renders(fixture_engine: Engine) -> None:
         text = render.text(reply)
         assert entry.answer in text
         assert "not medical advice" in text.lower()
+
+
+def test_whitespace_only_fields_never_make_an_empty_message() -> None:
+    out = render.html(
+        _answer(
+            "x",
+            title="\r" * 5000,
+            note=None,
+            sources=(),
+            related=(),
+            evidence=None,
+            disclaimer=None,
+        )
+    )
+    check_telegram_html(out)

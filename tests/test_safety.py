@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.engine import Engine
@@ -80,3 +82,18 @@ def test_shipped_crisis_screening(shipped_engine: Engine, message: str) -> None:
 )
 def test_shipped_look_alikes(shipped_engine: Engine, message: str) -> None:
     assert shipped_engine.answer(message).kind is not ReplyKind.CRISIS
+
+
+def test_patterns_with_global_flags_still_work(fixture_engine: Engine) -> None:
+    from dataclasses import replace
+
+    from bot.safety import Screener
+
+    rules = fixture_engine.knowledge.safety
+    verbose = replace(
+        rules, crisis=(*rules.crisis, re.compile(r"(?x) no \s+ way \s+ out", re.IGNORECASE))
+    )
+    screener = Screener(verbose)
+    assert screener.screen("I see no way out").crisis
+    assert screener.screen("I want to die").crisis
+    assert not screener.screen("what is esketamine").crisis
