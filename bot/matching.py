@@ -34,6 +34,8 @@ FOREIGN_TERM_SHARE = 2.0
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
 TYPO_CUTOFF = 80  # rapidfuzz ratio for a misspelt word to count as the vocabulary word
 MAX_TYPO_MATCHES = 3
+COMMON_POSTINGS = 64  # a word in more phrasings than this (and COMMON_SHARE of them) is common
+COMMON_SHARE = 0.02
 STOPWORD_TYPO_CUTOFF = 75  # "waht", "hwo", "teh": misspelt filler words carry no meaning either
 _STOPWORD_LIST = sorted(STOPWORDS)
 
@@ -169,20 +171,32 @@ class Matcher:
         query_terms = self._query_terms(normalized)
         if not query_terms:
             return []
-        weights: list[float] = []
+        term_matches = [self._term_matches(term) for term in query_terms]
+        weights = [
+            max((self._idf[word] for word, _ in matches), default=self._unmatched_weight(term))
+            for term, matches in zip(query_terms, term_matches, strict=True)
+        ]
+        # A word in a large share of the phrasings ("ketamine" here, "treatment" in a big FAQ)
+        # costs the most to follow and tells entries apart the least. When the question also
+        # has rarer words, only the entries those rarer words found are followed further.
+        common = max(COMMON_POSTINGS, COMMON_SHARE * len(self._phrasings))
+        rare = [
+            (q, m)
+            for q, ms in enumerate(term_matches)
+            for m in ms
+            if len(self._postings[m[0]]) <= common
+        ]
+        frequent = [
+            (q, m)
+            for q, ms in enumerate(term_matches)
+            for m in ms
+            if len(self._postings[m[0]]) > common
+        ]
         # phrasing position -> per query word: best similarity, and the IDF of the word matched
         hits: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
-        for q_index, term in enumerate(query_terms):
-            matches = self._term_matches(term)
-            weights.append(
-                max((self._idf[word] for word, _ in matches), default=self._unmatched_weight(term))
-            )
-            for word, similarity in matches:
-                idf = self._idf[word]
-                for position in self._postings[word]:
-                    seen = hits[position].get(q_index)
-                    if seen is None or seen[0] < similarity:
-                        hits[position][q_index] = (similarity, idf)
+        self._collect(rare, hits, None)
+        found = {self._phrasings[position].entry_index for position in hits} if rare else None
+        self._collect(frequent, hits, found)
         if not hits:
             return []
         total_weight = sum(weights)
@@ -224,6 +238,22 @@ class Matcher:
             )
         results.sort(key=lambda scored: scored.score, reverse=True)
         return results[:limit]
+
+    def _collect(
+        self,
+        matches: list[tuple[int, tuple[str, float]]],
+        hits: dict[int, dict[int, tuple[float, float]]],
+        entries: set[int] | None,
+    ) -> None:
+        """Record which phrasings each matched word hits (only within `entries`, if given)."""
+        for q_index, (word, similarity) in matches:
+            idf = self._idf[word]
+            for position in self._postings[word]:
+                if entries is not None and self._phrasings[position].entry_index not in entries:
+                    continue
+                seen = hits[position].get(q_index)
+                if seen is None or seen[0] < similarity:
+                    hits[position][q_index] = (similarity, idf)
 
     def _fuzzy(self, query_text: str, positions: list[int], fallback: int) -> tuple[float, int]:
         """Best character-level similarity (0-1) among the entry's phrasings that were hit."""
