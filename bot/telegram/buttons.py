@@ -35,8 +35,6 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.reply_text(STALE_BUTTON, reply_markup=topics_keyboard(knowledge))
             return
         await send_reply(message, reply, state)
-        if state.store is not None:
-            state.store.count_answer(reply.entry_id or "")
     elif callback.action == "topics":
         await query.answer()
         await _edit(query, "Browse by topic:", topics_keyboard(knowledge))

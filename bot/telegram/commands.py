@@ -13,8 +13,6 @@ from bot.telegram.replies import send_reply
 from bot.telegram.state import BotState, get_state
 from bot.telegram.texts import ASK_USAGE, GROUP_SLOW_DOWN, start_text
 
-TELEGRAM_LIMIT = render.TELEGRAM_LIMIT
-
 
 async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
@@ -25,8 +23,6 @@ async def on_start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     reply = state.engine.reply_for_id(payload) if payload else None
     if reply is not None:  # a t.me/<bot>?start=<entry-id> link opens that answer
         await send_reply(message, reply, state)
-        if state.store is not None:
-            state.store.count_answer(payload)
         return
     await message.reply_html(start_text(state.engine, state.settings))
 
@@ -51,7 +47,7 @@ async def on_topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
 
 
-def chunks(lines: list[str], limit: int = TELEGRAM_LIMIT) -> list[str]:
+def chunks(lines: list[str], limit: int = render.TELEGRAM_LIMIT) -> list[str]:
     """Join lines into messages of at most `limit` characters, never splitting a line."""
     messages: list[str] = []
     current = ""
