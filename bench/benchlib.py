@@ -10,7 +10,9 @@ import json
 import math
 import os
 import platform
+import signal
 import statistics
+import subprocess
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -76,3 +78,32 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> Non
         print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
         if index == 0:
             print("  ".join("-" * width for width in widths))
+
+
+def stop_process(process: subprocess.Popen[Any]) -> None:
+    """SIGTERM, as an operator stops the bot; kill only if it does not exit in time."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def latency_rows(
+    methods: dict[str, dict[str, Any]], labels: dict[str, str] | None = None
+) -> list[list[object]]:
+    """One row per method: n, p50, p99, both as a ratio to ours, top-1 accuracy."""
+    ours = methods["ours"]
+    return [
+        [
+            (labels or {}).get(method, method),
+            m["n"],
+            f"{m['p50_ms']:.3f}",
+            f"{m['p99_ms']:.3f}",
+            f"{m['p50_ms'] / ours['p50_ms']:.1f}x",
+            f"{m['p99_ms'] / ours['p99_ms']:.1f}x",
+            f"{m['accuracy']:.1%}",
+        ]
+        for method, m in methods.items()
+    ]

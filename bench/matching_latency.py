@@ -288,20 +288,7 @@ def main() -> None:
             f"(difflib {res['difflib_queries']} x {res['difflib_rounds']}); "
             f"build {res['build_ms']:.1f} ms; took {time.perf_counter() - started:.0f} s"
         )
-        ours = res["methods"]["ours"]
-        rows = []
-        for method, m in res["methods"].items():
-            rows.append(
-                [
-                    method,
-                    m["n"],
-                    f"{m['p50_ms']:.3f}",
-                    f"{m['p99_ms']:.3f}",
-                    f"{m['p50_ms'] / ours['p50_ms']:.1f}x",
-                    f"{m['p99_ms'] / ours['p99_ms']:.1f}x",
-                    f"{m['accuracy']:.1%}",
-                ]
-            )
+        rows = benchlib.latency_rows(res["methods"])
         benchlib.print_table(
             ["method", "n", "p50 ms", "p99 ms", "p50/ours", "p99/ours", "top-1"], rows
         )

@@ -79,26 +79,13 @@ def matching_section(data: dict[str, Any]) -> list[str]:
             f"{res['build_ms']:.1f} ms (median, reported separately).",
             "",
         ]
-        ours = res["methods"]["ours"]
-        rows = []
         labels = {
             "ours": "**Matcher.rank** (ours)",
             "rapidfuzz": "rapidfuzz extractOne, token_set_ratio, default_process",
             "rapidfuzz_pre": "same, phrasings pre-processed once (1 round)",
             "difflib": "difflib SequenceMatcher.ratio, best phrasing",
         }
-        for method, m in res["methods"].items():
-            rows.append(
-                [
-                    labels[method],
-                    m["n"],
-                    f"{m['p50_ms']:.3f}",
-                    f"{m['p99_ms']:.3f}",
-                    f"{m['p50_ms'] / ours['p50_ms']:.1f}x",
-                    f"{m['p99_ms'] / ours['p99_ms']:.1f}x",
-                    f"{m['accuracy']:.1%}",
-                ]
-            )
+        rows = benchlib.latency_rows(res["methods"], labels)
         lines += _table(
             ["Method", "n", "p50 ms", "p99 ms", "p50 / ours", "p99 / ours", "top-1 accuracy"],
             rows,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -73,12 +72,7 @@ def launch(kind: str, questions: list[str]) -> dict[str, float]:
             sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
             raise
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            benchlib.stop_process(process)
     return {"startup_s": first_poll - start, "peak_rss_mb": peak_kb / 1024, "rss_mb": rss_kb / 1024}
 
 

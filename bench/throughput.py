@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -121,12 +120,7 @@ def run_once(
             sys.stderr.write(log_path.read_text(errors="replace")[-3000:])
             raise
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            benchlib.stop_process(process)
     return {
         "updates": count,
         "seconds": elapsed,
