@@ -15,8 +15,9 @@ from pathlib import Path
 
 from telegram.ext import Application
 
+from bot.knowledge import REPO_KNOWLEDGE_DIR
 from bot.telegram.texts import SLOW_DOWN
-from tests.botharness import bot_settings, running_bot, state_of
+from tests.botharness import bot_settings, run_with_bot, running_bot, state_of
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 
@@ -151,3 +152,26 @@ def test_burst_of_200_messages_at_once_gets_one_slow_down_and_the_next_user_is_a
     _report(f"other user queued behind a burst of {FLOOD_MESSAGES}", [latency])
     assert latency < MAX_LATENCY
     assert not fake_api.errors
+
+
+def test_crisis_message_from_a_flooding_user_is_never_held_back(
+    fake_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    """Past the per-user limit everything is dropped, except a message about suicide or self-harm."""
+    flooder = 6001
+
+    async def scenario(app: Application) -> None:
+        for _ in range(25):
+            fake_api.private_text("what is ketamine", user_id=flooder)
+        fake_api.private_text("i dont want to live anymore", user_id=flooder)
+        sent = await fake_api.await_for(
+            "sendMessage",
+            predicate=lambda p: p["chat_id"] == flooder and "988" in p["text"],
+            timeout=20,
+        )
+        assert len(sent) == 1
+        texts = [m["text"] for m in fake_api.sent_messages(flooder)]
+        assert texts.count(SLOW_DOWN) == 1
+
+    settings = bot_settings(fake_api, tmp_path, knowledge=REPO_KNOWLEDGE_DIR)
+    run_with_bot(fake_api, settings, scenario)

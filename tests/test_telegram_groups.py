@@ -72,3 +72,22 @@ def test_group_flood_control(fake_api: FakeBotAPI, tmp_path: Path) -> None:
         fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, GROUP_ANSWERS_PER_MINUTE="3"
     )
     run_with_bot(fake_api, settings, scenario)
+
+
+def test_group_flood_control_never_holds_back_crisis_help(
+    fake_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    async def scenario(app: Application) -> None:
+        for _ in range(3):
+            fake_api.group_text("/ask what is ketamine")
+        await fake_api.await_for("sendMessage", count=3, predicate=_in_group)  # 2 answers + note
+        fake_api.group_text("/ask@KetamineFaqBot i want to kill myself")
+        [crisis] = await fake_api.await_for(
+            "sendMessage", predicate=lambda p: _in_group(p) and "988" in p["text"]
+        )
+        assert crisis["reply_parameters"]["message_id"]
+
+    settings = bot_settings(
+        fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, GROUP_ANSWERS_PER_MINUTE="2"
+    )
+    run_with_bot(fake_api, settings, scenario)

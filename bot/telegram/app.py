@@ -100,9 +100,13 @@ async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     chat = update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE or update.inline_query:
         return
-    verdict = get_state(context).user_gate.check(user.id)
+    state = get_state(context)
+    verdict = state.user_gate.check(user.id)
     if verdict is Verdict.ALLOW:
         return
+    text = update.effective_message.text if update.effective_message is not None else None
+    if text and state.engine.screener.screen(text).crisis:
+        return  # safety first: a message about suicide or self-harm is never held back
     if (
         verdict is Verdict.WARN
         and update.effective_message is not None

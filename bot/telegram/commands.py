@@ -8,6 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot import render
 from bot.ratelimit import Verdict
+from bot.reply import ReplyKind
 from bot.telegram.keyboards import topics_keyboard
 from bot.telegram.replies import send_reply
 from bot.telegram.state import BotState, get_state
@@ -86,10 +87,12 @@ async def group_allows(message: Message, state: BotState) -> bool:
 
 
 async def answer_question(message: Message, question: str, state: BotState) -> None:
-    """Shared by /ask, mentions and replies: the flood gate, the engine, the reply."""
-    if not await group_allows(message, state):
+    """Shared by /ask, mentions and replies: the engine, the flood gate, the reply."""
+    reply = state.engine.answer(question)
+    # Safety first: crisis helplines are never held back by flood control.
+    if reply.kind is not ReplyKind.CRISIS and not await group_allows(message, state):
         return
-    await send_reply(message, state.engine.answer(question), state, question=question)
+    await send_reply(message, reply, state, question=question)
 
 
 async def on_ask(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
