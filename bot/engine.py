@@ -17,8 +17,8 @@ class Thresholds:
     """The answer bars, in one place. Tuned with `python -m bot eval` on knowledge/eval.yaml."""
 
     answer: float = 55.0  # the best entry is answered at or above this...
-    margin: float = 5.0  # ...when it beats the runner-up by this much,
-    sure: float = 80.0  # or is at least this high whatever the runner-up scores
+    margin: float = 2.0  # ...when it beats the runner-up by this much (near-ties are asked back),
+    sure: float = 100.0  # or matches a phrasing exactly (validation keeps phrasings unambiguous)
     min_coverage: float = 0.5  # never answer when the entry explains less of the question than this
     suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
     suggestion_floor: float = 25.0  # further suggestions must score at least this
@@ -34,7 +34,7 @@ class Engine:
     def __init__(self, knowledge: Knowledge, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
         self.knowledge = knowledge
         self.thresholds = thresholds
-        self.matcher = Matcher(knowledge.entries)
+        self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
         self.screener = Screener(knowledge.safety)
 
     def answer(self, text: str) -> Reply:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.text import content_terms, normalize
 from bot.yamlsource import LineDict, LineList, Problem, read_yaml
 
 REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -141,6 +142,7 @@ class Knowledge:
     safety: SafetyRules
     directory: Path
     entry_by_id: dict[str, Entry] = field(default_factory=dict)
+    synonyms: dict[str, str] = field(default_factory=dict)  # a word's term -> its group's term
 
     def __post_init__(self) -> None:
         if not self.entry_by_id:
@@ -519,6 +521,56 @@ def _read_safety(
     return safety, advice_targets, display
 
 
+def _read_synonyms(root: Path, problems: list[Problem]) -> dict[str, str]:
+    """Optional synonyms.yaml: groups of words the matcher treats as one; the first names it."""
+    path = root / "synonyms.yaml"
+    if not path.exists():
+        return {}
+    display = _display(path)
+    reader = _Reader(display, problems)
+    data = read_yaml(path, display, problems)
+    top = (
+        reader.mapping(data, getattr(data, "line", 1), "synonyms.yaml")
+        if data is not None
+        else None
+    )
+    if top is None:
+        return {}
+    reader.unknown_fields(top, {"synonyms"}, "synonyms.yaml")
+    groups = top.get("synonyms")
+    if not isinstance(groups, LineList):
+        reader.problem(top.line_of("synonyms"), "'synonyms' must be a list of word lists")
+        return {}
+    mapping: dict[str, str] = {}
+    first_line: dict[str, int] = {}
+    for index, group in enumerate(groups):
+        line = groups.line_of(index)
+        if not isinstance(group, LineList) or len(group) < 2:
+            reader.problem(line, "a synonym group is a list of at least two words")
+            continue
+        canonical: str | None = None
+        for position, word in enumerate(group):
+            word_line = group.line_of(position)
+            one_word = isinstance(word, str) and len(word.split()) == 1
+            terms = content_terms(normalize(word)) if one_word else []
+            if len(terms) != 1:
+                reader.problem(
+                    word_line, f"'{word}' must be one meaningful word (not a stopword or a phrase)"
+                )
+                continue
+            term = terms[0]
+            canonical = canonical or term
+            if term in first_line and mapping.get(term) != canonical:
+                reader.problem(
+                    word_line, f"'{word}' is already in the group at line {first_line[term]}"
+                )
+                continue
+            first_line.setdefault(term, line)
+            if term != canonical:
+                mapping[term] = canonical
+    return mapping
+
+
 def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge:
     """Read and check the whole knowledge folder; raise KnowledgeError listing every problem."""
     root = knowledge_dir(directory)
@@ -529,6 +581,7 @@ def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge
     sources, source_lines, sources_display = _read_sources(root, problems)
     messages = _read_messages(root, problems)
     safety, advice_targets, safety_display = _read_safety(root, problems)
+    synonyms = _read_synonyms(root, problems)
     _check_references(entries, sources, source_lines, sources_display, problems)
     ids = {entry.id for entry in entries}
     for target, line in advice_targets:
@@ -544,6 +597,7 @@ def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge
         messages=messages,
         safety=safety,
         directory=root,
+        synonyms=synonyms,
     )
 
 

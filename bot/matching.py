@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -61,13 +61,14 @@ class _Phrasing:
 class Matcher:
     """Built once per knowledge; `rank` is then cheap and read-only (safe to share)."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], synonyms: Mapping[str, str] | None = None) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
+        self._synonyms: Mapping[str, str] = synonyms or {}
         raw: list[tuple[int, str, list[str]]] = []
         entry_terms: list[set[str]] = [set() for _ in self.entries]
         for index, entry in enumerate(self.entries):
             for phrasing in entry.phrasings:
-                terms = content_terms(normalize(phrasing))
+                terms = self._terms(normalize(phrasing))
                 raw.append((index, phrasing, terms))
                 entry_terms[index].update(terms)
         document_frequency: dict[str, int] = defaultdict(int)
@@ -86,7 +87,7 @@ class Matcher:
             term
             for entry in self.entries
             for text in (entry.answer, entry.note or "", entry.topic)
-            for term in content_terms(normalize(text))
+            for term in self._terms(normalize(text))
         )
         self._vocabulary: list[str] = sorted(self._idf)
         self._vocabulary_set = frozenset(self._vocabulary)
@@ -106,6 +107,10 @@ class Matcher:
             for term in distinct:
                 self._postings[term].append(position)
         self._originals = [original for _, original, _ in raw]
+
+    def _terms(self, normalized: str) -> list[str]:
+        """Content terms, each synonym replaced by its group's first word."""
+        return [self._synonyms.get(term, term) for term in content_terms(normalized)]
 
     @property
     def phrasing_count(self) -> int:
@@ -135,7 +140,7 @@ class Matcher:
         return matches
 
     def _query_terms(self, normalized: str) -> list[str]:
-        terms = [term for term in content_terms(normalized) if not self._is_misspelt_stopword(term)]
+        terms = [term for term in self._terms(normalized) if not self._is_misspelt_stopword(term)]
         # "es ketamine" or "spra vato": join neighbours that form a known word.
         joined: list[str] = []
         index = 0
@@ -145,7 +150,8 @@ class Matcher:
                 and terms[index] not in self._vocabulary_set
                 and terms[index] + terms[index + 1] in self._vocabulary_set
             ):
-                joined.append(terms[index] + terms[index + 1])
+                pair = terms[index] + terms[index + 1]
+                joined.append(self._synonyms.get(pair, pair))
                 index += 2
             else:
                 joined.append(terms[index])

@@ -48,6 +48,8 @@ def stem(word: str) -> str:
         word = word[:-3]
     elif word.endswith("ed") and len(word) > 3 and not word.endswith("eed"):
         word = word[:-2]
+        if word.endswith("i"):  # "studied" meets "studies" (study), "tried" meets "try"
+            word = word[:-1] + "y"
     if word.endswith("e") and len(word) >= 3:
         word = word[:-1]
     return word

@@ -27,7 +27,7 @@ from bot.validate import MAX_ANSWER_CHARS, validate
 
 SCHEMA_DIR = REPO_KNOWLEDGE_DIR / "schema"
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
-KINDS = ("faq", "sources", "messages", "safety", "eval")
+KINDS = ("faq", "sources", "messages", "safety", "eval", "synonyms")
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 
 Mutation = Callable[[Any], None]
