@@ -54,7 +54,6 @@ class Scored:
 class _Phrasing:
     entry_index: int
     text: str  # normalised content terms joined, for the fuzzy comparison
-    terms: frozenset[str]
     weight: float  # sum of the IDF of its terms
 
 
@@ -99,7 +98,6 @@ class Matcher:
                 _Phrasing(
                     entry_index=entry_index,
                     text=" ".join(terms),
-                    terms=distinct,
                     weight=sum(self._idf[term] for term in distinct) or 1.0,
                 )
             )
