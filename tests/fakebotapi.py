@@ -511,7 +511,7 @@ class FakeBotAPI:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 10.0,
+        timeout: float = 30.0,
         predicate: Predicate | None = None,
         include_failed: bool = False,
     ) -> list[dict]:
@@ -551,7 +551,7 @@ class FakeBotAPI:
         self,
         method: str,
         count: int = 1,
-        timeout: float = 10.0,
+        timeout: float = 30.0,
         predicate: Predicate | None = None,
         include_failed: bool = False,
     ) -> list[dict]:
