@@ -15,7 +15,7 @@ from bot.engine import Engine
 from bot.evaluation import EvalReport, run_eval
 from bot.knowledge import KnowledgeError, load_eval, load_knowledge
 from bot.reply import Reply, ReplyKind
-from bot.store import Store
+from bot.store import DATABASE_FILE, Store
 from bot.validate import validate
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -186,7 +186,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _open_store(settings: Settings) -> Store | None:
-    path = settings.data_dir / "bot.sqlite3"
+    path = settings.data_dir / DATABASE_FILE
     if not path.exists():
         return None
     return Store(path, settings.question_log_days, settings.question_log)

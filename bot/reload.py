@@ -39,6 +39,6 @@ class ReloadResult:
 def load_engine(directory: Path) -> ReloadResult:
     """A new engine when the folder validates (collisions included); otherwise the problems."""
     result = validate(directory)
-    if not result.ok or result.knowledge is None:
+    if not result.ok:
         return ReloadResult(None, result.problems)
-    return ReloadResult(Engine(result.knowledge), [])
+    return ReloadResult(result.engine, [])

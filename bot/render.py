@@ -18,14 +18,18 @@ def _escape(value: str) -> str:
     return escape(value, quote=False)
 
 
+def _year(source: Source) -> str:
+    """The year in brackets, unless the title already names it."""
+    return f" ({source.year})" if source.year and str(source.year) not in source.title else ""
+
+
 def source_text(source: Source) -> str:
-    year = f" ({source.year})" if source.year and str(source.year) not in source.title else ""
-    return f"{source.title}{year}: {source.url}"
+    return f"{source.title}{_year(source)}: {source.url}"
 
 
 def source_html(source: Source) -> str:
-    year = f" ({source.year})" if source.year and str(source.year) not in source.title else ""
-    return f'<a href="{escape(source.url, quote=True)}">{_escape(source.title)}</a>{_escape(year)}'
+    link = f'<a href="{escape(source.url, quote=True)}">{_escape(source.title)}</a>'
+    return link + _escape(_year(source))
 
 
 def _helpline_text(helpline: Helpline) -> str:

@@ -41,6 +41,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\+?\d[\d\s().-]{6,}\d"), "[number]"),
 )
 MAX_STORED_CHARS = 500
+DATABASE_FILE = "bot.sqlite3"  # inside DATA_DIR
 
 
 def mask_personal_details(text: str) -> str:
@@ -89,7 +90,7 @@ class Store:
 
     @classmethod
     def in_dir(cls, data_dir: Path, retention_days: int = 30, log_questions: bool = True) -> Store:
-        return cls(data_dir / "bot.sqlite3", retention_days, log_questions)
+        return cls(data_dir / DATABASE_FILE, retention_days, log_questions)
 
     def close(self) -> None:
         with self._lock:

@@ -22,6 +22,7 @@ MAX_ANSWER_CHARS = 1000  # the FAQ's style: a chat answer, not an essay
 class Validation:
     knowledge: Knowledge | None
     problems: list[Problem]
+    engine: Engine | None = None  # built for the checks; reused by hot reload
 
     @property
     def ok(self) -> bool:
@@ -92,4 +93,4 @@ def validate(
             load_eval(eval_path, known_ids=set(knowledge.entry_by_id))
         except KnowledgeError as error:
             problems += error.problems
-    return Validation(knowledge, problems)
+    return Validation(knowledge, problems, engine)

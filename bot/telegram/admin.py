@@ -20,9 +20,8 @@ from bot.telegram.state import BotState, get_state
 
 log = logging.getLogger(__name__)
 WATCH_INTERVAL = 1.0  # seconds between looks at the knowledge folder
-SETTLE_TIME = (
-    0.5  # an edit must stay unchanged this long before it is loaded (editors save in steps)
-)
+# An edit must stay unchanged this long before it is loaded (editors save in steps).
+SETTLE_TIME = 0.5
 PURGE_INTERVAL = 3600.0
 
 
@@ -50,9 +49,8 @@ async def notify_admins(application: Application, state: BotState, text: str) ->
         for message in chunks(lines, limit=4000):
             try:
                 await application.bot.send_message(admin_id, message)
-            except (
-                Exception
-            ) as error:  # an admin who never opened the chat must not stop the others
+            # An admin who never opened the chat must not stop the others.
+            except Exception as error:
                 log.warning("could not notify admin: %s", type(error).__name__)
 
 
