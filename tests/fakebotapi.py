@@ -474,7 +474,8 @@ class FakeBotAPI:
 
     # ----------------------------------------------------------------- observing
     def request_log(self, method: str | None = None) -> list[JSONDict]:
-        """Full records ``{"method", "params", "time", "status", "fault", "description"}``.
+        """Full records ``{"method", "params", "time", "status", "fault", "description",
+        "content_type"}``.
 
         ``status`` is the HTTP status (200 = took effect), ``"dropped"`` for a dropped
         connection, ``None`` while still in flight (e.g. a parked long poll).
@@ -607,6 +608,7 @@ class FakeBotAPI:
             return self._reply(h, 400, _bad(f"can't parse request body: {exc}").body())
         entry: JSONDict = {"method": method, "params": params, "time": time.time()}
         entry.update({"status": None, "fault": None, "description": None})
+        entry["content_type"] = h.headers.get("Content-Type", "").split(";")[0].strip().lower()
         with self._cond:
             self._log.append(entry)
             self._in_flight += 1

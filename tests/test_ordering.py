@@ -37,3 +37,23 @@ def test_a_slow_reply_holds_up_only_its_own_chat(fake_api: FakeBotAPI, tmp_path:
         )
 
     run_with_bot(fake_api, bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE), scenario)
+
+
+def test_a_chat_with_a_queue_does_not_take_every_lane(fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    """Updates waiting for their own chat's turn hold no lane: one busy chat whose reply is slow
+    (six questions queued behind it) must not hold up a second chat."""
+
+    async def scenario(app: Application) -> None:
+        await fake_api.await_for("getUpdates", include_failed=True)
+        fake_api.inject("sendMessage", "slow", delay=1.5)
+        for _ in range(6):
+            fake_api.private_text("what is ketamine", user_id=SLOW_USER)
+        started = time.monotonic()
+        fake_api.private_text("spravato?", user_id=OTHER_USER)
+        await fake_api.await_for("sendMessage", predicate=lambda p: p["chat_id"] == OTHER_USER)
+        assert time.monotonic() - started < 1.2, "the other chat waited behind the busy chat"
+        await fake_api.await_for(
+            "sendMessage", count=6, predicate=lambda p: p["chat_id"] == SLOW_USER
+        )
+
+    run_with_bot(fake_api, bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE), scenario)

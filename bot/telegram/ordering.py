@@ -14,9 +14,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Enough to keep Telegram busy (30 sends/s at round trips up to ~250 ms); more only adds
-# contention in the HTTP connection pool (measured in bench/throughput.py).
-MAX_CONCURRENT_UPDATES = 8
+# Updates doing work at once. Enough to keep Telegram's 30 sends/s busy at round trips up to
+# ~130 ms. Each one more costs every request a scan of one more idle connection in httpx's
+# pool: at 8 the bot needed about 20% more CPU per update than at 4 (bench/NOTES.md).
+MAX_CONCURRENT_UPDATES = 4
+# Updates python-telegram-bot hands over at once, most of them waiting for their chat's turn
+# or a lane. Waiting costs a task and no connection.
+MAX_PENDING_UPDATES = 256
 
 
 def _order_key(update: object) -> int | None:
@@ -30,20 +34,25 @@ def _order_key(update: object) -> int | None:
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
-        super().__init__(max_concurrent_updates)
+    """An update first waits for its chat's earlier updates, then for a free lane: a chat with
+    a queue holds one lane, never all of them."""
+
+    def __init__(self, lanes: int = MAX_CONCURRENT_UPDATES) -> None:
+        super().__init__(MAX_PENDING_UPDATES)
+        self._lanes = asyncio.Semaphore(lanes)
         self._locks: dict[int, asyncio.Lock] = {}
         self._holders: dict[int, int] = {}  # updates waiting on or holding each lock
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _order_key(update)
         if key is None:
-            await coroutine
+            async with self._lanes:
+                await coroutine
             return
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._holders[key] = self._holders.get(key, 0) + 1
         try:
-            async with lock:  # asyncio.Lock is first come, first served
+            async with lock, self._lanes:  # both first come, first served
                 await coroutine
         finally:
             self._holders[key] -= 1

@@ -6,26 +6,77 @@ The URLs passed through here carry the token: they are never logged; only the me
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from http import HTTPStatus
 from typing import Any
 
+import httpx
+from telegram._utils.defaultvalue import DefaultValue
+from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
-from telegram.request import HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 log = logging.getLogger(__name__)
 RETRIES = 3
 BACKOFF_SECONDS = 0.5  # doubled after each failed try
 # Updates in flight (ordering.MAX_CONCURRENT_UPDATES) plus headroom for admin notices, so
 # that no call waits for a free connection.
-CONNECTION_POOL = 12
+CONNECTION_POOL = 8
 
 
 def _method(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
-class ResilientRequest(HTTPXRequest):
+def _pick(value: ODVInput[float], default: float | None) -> float | None:
+    return default if isinstance(value, DefaultValue) else value
+
+
+class JsonRequest(HTTPXRequest):
+    """Sends a call's parameters as one JSON body, which the Bot API accepts, where
+    python-telegram-bot form-encodes them: percent-encoding an HTML answer one character at a
+    time cost more CPU per reply than matching the question (bench/NOTES.md). Uploads still go
+    as multipart, through python-telegram-bot's own code."""
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        if request_data is None or request_data.contains_files:
+            return await super().do_request(url, method, request_data, *timeouts)
+        # The same defaults, client and error mapping as HTTPXRequest.do_request (22.x).
+        client = self._client
+        timeout = httpx.Timeout(
+            connect=_pick(connect_timeout, client.timeout.connect),
+            read=_pick(read_timeout, client.timeout.read),
+            write=_pick(write_timeout, client.timeout.write),
+            pool=_pick(pool_timeout, client.timeout.pool),
+        )
+        # ASCII with escapes: a lone surrogate from a user's text cannot make encoding fail.
+        body = json.dumps(request_data.parameters, separators=(",", ":")).encode("ascii")
+        headers = {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
+        try:
+            response = await client.request(
+                method=method, url=url, headers=headers, timeout=timeout, content=body
+            )
+        except httpx.PoolTimeout as error:
+            raise TimedOut("Pool timeout: the request was not sent to Telegram") from error
+        except httpx.TimeoutException as error:
+            raise TimedOut from error
+        except httpx.HTTPError as error:
+            raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
+        return response.status_code, response.content
+
+
+class ResilientRequest(JsonRequest):
     """Every call but getUpdates. A 5xx answer or a connection dropped before any answer is
     tried again a few times, with a short backoff. A timeout is not: the call may have taken
     effect (a slow sendMessage is delivered), and repeating it would answer twice. A 429 is left
@@ -55,7 +106,7 @@ class ResilientRequest(HTTPXRequest):
         raise AssertionError("unreachable")
 
 
-class PollingRequest(HTTPXRequest):
+class PollingRequest(JsonRequest):
     """getUpdates. python-telegram-bot's polling loop already retries every failure, but it logs
     a 429 and a timeout only at DEBUG: an operator should see each of them once."""
 
