@@ -10,6 +10,8 @@ character-level fuzzy comparison.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -129,12 +131,14 @@ class Matcher:
             )
             matches = [(word, score / 100) for word, score, _ in found]
         if not matches and len(term) >= 4:
-            # A cut-off word ("spravat", "esket") still names what the user means.
-            matches = [
-                (word, 0.85)
-                for word in self._vocabulary
-                if word.startswith(term) and len(term) / len(word) >= 0.6
-            ][:MAX_TYPO_MATCHES]
+            # A cut-off word ("spravat", "esket") still names what the user means. The
+            # vocabulary is sorted, so the words it starts are one run from bisect on.
+            start = bisect.bisect_left(self._vocabulary, term)
+            for word in itertools.islice(self._vocabulary, start, None):
+                if not word.startswith(term) or len(matches) == MAX_TYPO_MATCHES:
+                    break
+                if len(term) / len(word) >= 0.6:
+                    matches.append((word, 0.85))
         return matches
 
     def _query_terms(self, normalized: str) -> list[str]:
@@ -209,15 +213,17 @@ class Matcher:
         phrasing_scores: dict[int, tuple[float, int]] = {}
         for position, matched in hits.items():
             phrasing = self._phrasings[position]
-            query_cover = sum(weights[q] * sim for q, (sim, _) in matched.items()) / total_weight
-            phrasing_cover = min(
-                1.0, sum(sim * idf for sim, idf in matched.values()) / phrasing.weight
-            )
             entry_positions[phrasing.entry_index].append(position)
             best = entry_best[phrasing.entry_index]
-            for q, (sim, _) in matched.items():
+            # One pass (this loop runs for every phrasing hit: the hottest code in rank).
+            query_sum = phrasing_sum = 0.0
+            for q, (sim, idf) in matched.items():
+                query_sum += weights[q] * sim
+                phrasing_sum += sim * idf
                 if best.get(q, 0.0) < sim:
                     best[q] = sim
+            query_cover = query_sum / total_weight
+            phrasing_cover = min(1.0, phrasing_sum / phrasing.weight)
             partial = (
                 QUERY_COVERAGE_WEIGHT * query_cover + PHRASING_COVERAGE_WEIGHT * phrasing_cover
             )
