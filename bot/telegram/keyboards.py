@@ -9,13 +9,14 @@ Data formats (all ASCII, at most 64 bytes):
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.knowledge import Knowledge
-from bot.reply import Reply, ReplyKind
+from bot.reply import Reply, ReplyKind, Suggestion
 
 MAX_CALLBACK_BYTES = 64
 MAX_BUTTON_TEXT = 60
@@ -65,14 +66,27 @@ def entry_button(entry_id: str, question: str) -> InlineKeyboardButton:
 
 def reply_keyboard(reply: Reply, *, feedback: bool) -> InlineKeyboardMarkup | None:
     """Suggestions as buttons; related questions (and, in private chats, feedback) under answers."""
+    return _keyboard(reply.kind, reply.entry_id, reply.suggestions, reply.related, feedback)
+
+
+# Most replies are a few dozen answers' keyboards, each built again for every reply before.
+# Telegram objects are immutable once built, so one instance can be sent any number of times.
+@functools.lru_cache(maxsize=512)
+def _keyboard(
+    kind: ReplyKind,
+    entry_id: str | None,
+    suggestions: tuple[Suggestion, ...],
+    related: tuple[Suggestion, ...],
+    feedback: bool,
+) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
-    if reply.kind is ReplyKind.SUGGEST:
-        rows = [[entry_button(s.entry_id, s.question)] for s in reply.suggestions]
-    elif reply.kind is ReplyKind.ANSWER and reply.entry_id:
-        rows = [[entry_button(s.entry_id, s.question)] for s in reply.related]
+    if kind is ReplyKind.SUGGEST:
+        rows = [[entry_button(s.entry_id, s.question)] for s in suggestions]
+    elif kind is ReplyKind.ANSWER and entry_id:
+        rows = [[entry_button(s.entry_id, s.question)] for s in related]
         if feedback:
-            rows.append(feedback_row(reply.entry_id))
-    elif reply.kind is ReplyKind.FALLBACK:
+            rows.append(feedback_row(entry_id))
+    elif kind is ReplyKind.FALLBACK:
         rows = [[InlineKeyboardButton("Browse topics", callback_data="t")]]
     return InlineKeyboardMarkup(rows) if rows else None
 
