@@ -252,6 +252,25 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             "pass": None,
         }
     )
+    # The bot and the echo bot of one round run back to back: their ratio shows how far the
+    # machine's load moved the verdict between rounds.
+    paired = [
+        bot_run["updates_per_s"] / echo_run["updates_per_s"]
+        for bot_run, echo_run in zip(
+            summary["bot-nolimiter"]["runs"], summary["echo-nolimiter"]["runs"], strict=True
+        )
+    ]
+    rows.append(
+        {
+            "figure": "end-to-end throughput, no rate limiter, bot / echo within each round",
+            "value": ", ".join(f"{ratio:.0%}" for ratio in paired),
+            "baseline": "the echo bot's run in the same round",
+            "ratio": f"median {benchlib.median(paired):.0%}, "
+            f"range {min(paired):.0%}-{max(paired):.0%}",
+            "target": "",
+            "pass": None,
+        }
+    )
     rich = summary["rich-nolimiter"]
     echo, bot = summary["echo-nolimiter"], summary["bot-nolimiter"]
     rows.append(
