@@ -69,8 +69,8 @@ def reply_keyboard(reply: Reply, *, feedback: bool) -> InlineKeyboardMarkup | No
     return _keyboard(reply.kind, reply.entry_id, reply.suggestions, reply.related, feedback)
 
 
-# Most replies are a few dozen answers' keyboards, each built again for every reply before.
-# Telegram objects are immutable once built, so one instance can be sent any number of times.
+# There are only as many distinct keyboards as answers and suggestion lists, so each is built
+# once. Telegram objects are immutable once built: one instance can be sent any number of times.
 @functools.lru_cache(maxsize=512)
 def _keyboard(
     kind: ReplyKind,
