@@ -16,6 +16,12 @@ from bot.knowledge import knowledge_dir
 
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# Updates worked on at once. 4 keep Telegram's 30 sends/s busy at round trips up to ~130 ms;
+# each one more costs every request a check of one more idle connection in httpx's pool (at 8
+# the bot needed about 20% more CPU per update than at 4: bench/NOTES.md). A bot hosted far
+# from Telegram's servers can set more.
+DEFAULT_CONCURRENT_UPDATES = 4
+MAX_CONCURRENT_UPDATES = 64
 
 
 class ConfigError(Exception):
@@ -37,6 +43,7 @@ class Settings:
     admin_user_ids: frozenset[int] = frozenset()
     group_answers_per_minute: int = 6
     user_messages_per_minute: int = 20
+    concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
     watch_knowledge: bool = True
     log_level: str = "INFO"
 
@@ -72,7 +79,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return values
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+def _int(
+    env: Mapping[str, str], name: str, default: int, minimum: int = 0, maximum: int | None = None
+) -> int:
     raw = env.get(name, "").strip()
     if not raw:
         return default
@@ -82,6 +91,8 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -132,6 +143,13 @@ def load_settings(
         admin_user_ids=frozenset(admins),
         group_answers_per_minute=_int(env, "GROUP_ANSWERS_PER_MINUTE", 6, minimum=1),
         user_messages_per_minute=_int(env, "USER_MESSAGES_PER_MINUTE", 20, minimum=1),
+        concurrent_updates=_int(
+            env,
+            "CONCURRENT_UPDATES",
+            DEFAULT_CONCURRENT_UPDATES,
+            minimum=1,
+            maximum=MAX_CONCURRENT_UPDATES,
+        ),
         watch_knowledge=_flag(env, "WATCH_KNOWLEDGE", True),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
     )

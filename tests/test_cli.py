@@ -151,3 +151,13 @@ def test_run_needs_a_well_formed_token(token: str) -> None:
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr
     if token:
         assert token not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "says"), [("0", "at least 1"), ("65", "at most 64"), ("four", "whole number")]
+)
+def test_run_refuses_a_bad_concurrency_setting(value: str, says: str) -> None:
+    result = run_cli("run", env={"TELEGRAM_BOT_TOKEN": "123:abc", "CONCURRENT_UPDATES": value})
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "CONCURRENT_UPDATES" in result.stderr and says in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 
@@ -57,3 +58,20 @@ def test_a_chat_with_a_queue_does_not_take_every_lane(fake_api: FakeBotAPI, tmp_
         )
 
     run_with_bot(fake_api, bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE), scenario)
+
+
+def test_one_lane_serves_one_chat_at_a_time(fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    """CONCURRENT_UPDATES=1: the setting is what lets chats run side by side."""
+
+    async def scenario(app: Application) -> None:
+        await fake_api.await_for("getUpdates", include_failed=True)
+        fake_api.inject("sendMessage", "slow", delay=1.0)
+        fake_api.private_text("what is ketamine", user_id=SLOW_USER)
+        await asyncio.sleep(0.2)  # the slow reply is under way
+        started = time.monotonic()
+        fake_api.private_text("spravato?", user_id=OTHER_USER)
+        await fake_api.await_for("sendMessage", predicate=lambda p: p["chat_id"] == OTHER_USER)
+        assert time.monotonic() - started >= 0.6, "the other chat did not wait for the one lane"
+
+    settings = bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, CONCURRENT_UPDATES="1")
+    run_with_bot(fake_api, settings, scenario)

@@ -183,9 +183,9 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(ResilientRequest())
+        .request(ResilientRequest(settings.concurrent_updates))
         .get_updates_request(PollingRequest(connection_pool_size=1))
-        .concurrent_updates(PerChatOrder())
+        .concurrent_updates(PerChatOrder(settings.concurrent_updates))
     )
     quiet_duplicate_request_errors()
     if rate_limiter:

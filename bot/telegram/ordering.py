@@ -14,10 +14,6 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-# Updates doing work at once. Enough to keep Telegram's 30 sends/s busy at round trips up to
-# ~130 ms. Each one more costs every request a scan of one more idle connection in httpx's
-# pool: at 8 the bot needed about 20% more CPU per update than at 4 (bench/NOTES.md).
-MAX_CONCURRENT_UPDATES = 4
 # Updates python-telegram-bot hands over at once, most of them waiting for their chat's turn
 # or a lane. Waiting costs a task and no connection.
 MAX_PENDING_UPDATES = 256
@@ -34,10 +30,10 @@ def _order_key(update: object) -> int | None:
 
 
 class PerChatOrder(BaseUpdateProcessor):
-    """An update first waits for its chat's earlier updates, then for a free lane: a chat with
-    a queue holds one lane, never all of them."""
+    """An update first waits for its chat's earlier updates, then for one of `lanes` free lanes
+    (the CONCURRENT_UPDATES setting): a chat with a queue holds one lane, never all of them."""
 
-    def __init__(self, lanes: int = MAX_CONCURRENT_UPDATES) -> None:
+    def __init__(self, lanes: int) -> None:
         super().__init__(MAX_PENDING_UPDATES)
         self._lanes = asyncio.Semaphore(lanes)
         self._locks: dict[int, asyncio.Lock] = {}

@@ -20,9 +20,9 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 log = logging.getLogger(__name__)
 RETRIES = 3
 BACKOFF_SECONDS = 0.5  # doubled after each failed try
-# Updates in flight (ordering.MAX_CONCURRENT_UPDATES) plus headroom for admin notices, so
-# that no call waits for a free connection.
-CONNECTION_POOL = 8
+# Connections beyond one per update in flight, for admin notices and the like: no call waits
+# for a free connection.
+SPARE_CONNECTIONS = 4
 
 
 def _method(url: str) -> str:
@@ -82,9 +82,8 @@ class ResilientRequest(JsonRequest):
     effect (a slow sendMessage is delivered), and repeating it would answer twice. A 429 is left
     to AIORateLimiter, which waits as long as Telegram says; a 4xx would only fail again."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("connection_pool_size", CONNECTION_POOL)
-        super().__init__(**kwargs)
+    def __init__(self, concurrent_updates: int, **kwargs: Any) -> None:
+        super().__init__(connection_pool_size=concurrent_updates + SPARE_CONNECTIONS, **kwargs)
 
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
