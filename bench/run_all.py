@@ -177,23 +177,17 @@ def startup_section(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def _git(*args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=benchlib.REPO, capture_output=True, text=True, check=True
+    ).stdout
+
+
 def code_state() -> str:
     """The commit measured, and any uncommitted changes to it outside bench/ (read-only git)."""
     try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=benchlib.REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=benchlib.REPO,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.splitlines()
+        head = _git("rev-parse", "--short", "HEAD").strip()
+        status = _git("status", "--porcelain", "--untracked-files=no").splitlines()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (no git)"
     changed = [line[3:] for line in status if not line[3:].startswith("bench/")]
