@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -43,13 +43,25 @@ def reply_json(reply: Reply) -> dict[str, object]:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    if args.question is None and sys.stdin.isatty():
+        print("error: give a question, or pipe questions in, one per line", file=sys.stderr)
+        return EXIT_USAGE
     engine = _load_engine(settings)
-    reply = engine.answer(args.question)
-    if args.json:
-        print(json.dumps(reply_json(reply), ensure_ascii=False))
-    else:
-        print(render.text(reply))
+    # No question on the command line: a batch for scripts, one question per line of stdin and
+    # one reply per line (or per blank-line-separated block as text), in order.
+    questions = [args.question] if args.question is not None else _lines(sys.stdin)
+    for question in questions:
+        reply = engine.answer(question)
+        if args.json:
+            print(json.dumps(reply_json(reply), ensure_ascii=False), flush=True)
+        else:
+            print(render.text(reply) + ("" if args.question is not None else "\n"), flush=True)
     return EXIT_OK
+
+
+def _lines(stdin: TextIO) -> Iterator[str]:
+    for line in stdin:
+        yield line.rstrip("\r\n")
 
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, banner: str | None = None) -> int:
@@ -239,8 +251,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("chat", parents=[common], help="chat with the bot in the console")
     ask = commands.add_parser("ask", parents=[common], help="answer one question")
-    ask.add_argument("question")
-    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument(
+        "question", nargs="?", help="the question (none: read one per line from standard input)"
+    )
+    ask.add_argument("--json", action="store_true", help="print one JSON object per reply")
     check = commands.add_parser("validate", parents=[common], help="check the knowledge files")
     check.add_argument("directory", nargs="?", help="knowledge folder to check")
     evaluate = commands.add_parser("eval", parents=[common], help="run the evaluation questions")

@@ -62,6 +62,16 @@ def test_ask_json_off_topic() -> None:
     assert reply["kind"] in ("fallback", "suggest")
 
 
+def test_ask_reads_a_batch_from_stdin_one_json_line_each_in_order() -> None:
+    result = run_cli(
+        "ask", "--json", stdin="what is esketamine\n\nI want to kill myself\nbitcoin price\n"
+    )
+    assert result.returncode == 0, result.stderr
+    replies = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [reply["kind"] for reply in replies] == ["answer", "fallback", "crisis", "fallback"]
+    assert replies[0]["entry_id"] == "what-is-esketamine"
+
+
 def test_ask_with_fixture_knowledge_and_plain_output() -> None:
     result = run_cli("ask", "--knowledge", str(FIXTURE_KNOWLEDGE), "spravato?")
     assert result.returncode == 0
