@@ -8,6 +8,7 @@ from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
 from bot.safety import Screener
+from bot.text import content_terms, normalize
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
 
@@ -36,6 +37,14 @@ class Engine:
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
         self.screener = Screener(knowledge.safety)
+        # "hi", "thank you", "who are you": phrasings made only of stopwords give the matcher
+        # nothing to weigh, so they are looked up whole (validation keeps each in one entry).
+        self.exact: dict[str, Entry] = {}
+        for entry in knowledge.entries:
+            for phrasing in entry.phrasings:
+                key = normalize(phrasing)
+                if key and not content_terms(key):
+                    self.exact.setdefault(key, entry)
 
     def answer(self, text: str) -> Reply:
         """The reply to one message, exactly as every front end shows it."""
@@ -45,6 +54,9 @@ class Engine:
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
             return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        exact = self.exact.get(normalize(text[:MAX_QUESTION_CHARS]))
+        if exact is not None:
+            return self.entry_reply(exact, score=100.0)
         return self.decide(
             self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
         )
