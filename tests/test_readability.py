@@ -3,12 +3,16 @@ project's Flesch-Kincaid algorithm (the same figures as tools/readability.py).""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from bot import readability
+from bot.cli import main
 from bot.engine import Engine
 from bot.maintenance import stats_text
-from bot.validate import reading_level
+from bot.validate import reading_level, validate
 
 
 def test_shipped_answers_read_at_about_grade_8(shipped_engine: Engine) -> None:
@@ -83,3 +87,29 @@ def test_long_words_and_sentences_raise_the_grade() -> None:
 def test_stats_prints_the_reading_level(shipped_engine: Engine) -> None:
     text = stats_text(shipped_engine, None)
     assert "reading level (Flesch-Kincaid grade): mean" in text
+
+
+def test_validate_warns_but_does_not_fail_on_hard_answers(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq" / "basics.yaml"
+    long_sentence = " ".join(["ketamine considerably diminishes depressive symptomatology"] * 8)
+    text = faq.read_text(encoding="utf-8")
+    first_line = "      Ketamine is an anaesthetic"
+    faq.write_text(text.replace(first_line, f"      {long_sentence}. {first_line.strip()}", 1))
+    result = validate(knowledge_copy)
+    assert result.ok, result.problems  # warnings never make the knowledge invalid
+    messages = [str(w) for w in result.warnings]
+    assert any("basics.yaml:" in m and ": warning: " in m and "grade" in m for m in messages)
+    assert any("sentence of 40 words" in m for m in messages), messages
+
+
+def test_the_cli_prints_warnings_as_path_line(
+    knowledge_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faq = knowledge_copy / "faq" / "basics.yaml"
+    words = " ".join(["considerably"] * 31)
+    text = faq.read_text(encoding="utf-8")
+    first_line = "      Ketamine is an anaesthetic"
+    faq.write_text(text.replace(first_line, f"      {words}. {first_line.strip()}", 1))
+    assert main(["validate", str(knowledge_copy)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"basics\.yaml:\d+: warning: answer of '[a-z-]+' has a sentence of 31", out)
