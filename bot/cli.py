@@ -140,6 +140,8 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     directory = args.directory or settings.knowledge_dir
     result = validate(directory)
+    for warning in result.warnings:
+        print(warning)
     if result.ok:
         assert result.knowledge is not None
         count = len(result.knowledge.entries)
@@ -159,7 +161,7 @@ def print_eval(report: EvalReport, stdout: TextIO) -> None:
             got = result.entry_id if result.kind is ReplyKind.ANSWER else result.kind.value
             score = f"{result.score:.1f}" if result.score is not None else "-"
             print(
-                f"{result.expect or '(no answer)':28} {got or '-':34} {score:>6}  {result.question}",
+                f"{result.expected_text:28} {got or '-':34} {score:>6}  {result.question}",
                 file=stdout,
             )
         print(file=stdout)
@@ -180,7 +182,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
         failures = [
             {
                 "question": r.question,
-                "expect": r.expect,
+                "expect": list(r.accepted) if len(r.accepted) > 1 else r.expect,
                 "kind": r.kind.value,
                 "entry_id": r.entry_id,
                 "score": r.score,

@@ -8,6 +8,7 @@ from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
 from bot.safety import Screener
+from bot.text import content_terms, normalize
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
 
@@ -36,6 +37,20 @@ class Engine:
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
         self.screener = Screener(knowledge.safety)
+        # "hi", "thank you", "who are you": phrasings made only of stopwords give the matcher
+        # nothing to weigh, so they are looked up whole (validation keeps each in one entry).
+        self.exact: dict[str, Entry] = {}
+        for entry in knowledge.entries:
+            for phrasing in entry.phrasings:
+                key = normalize(phrasing)
+                if key and not content_terms(key):
+                    self.exact.setdefault(key, entry)
+        # "ok then", "hello, how are you": a message of stopwords only that holds all the words
+        # of such a phrasing gets its entry; the phrasing with the most words wins.
+        self._exact_words = sorted(
+            ((frozenset(key.split()), entry) for key, entry in self.exact.items()),
+            key=lambda item: -len(item[0]),
+        )
 
     def answer(self, text: str) -> Reply:
         """The reply to one message, exactly as every front end shows it."""
@@ -45,9 +60,22 @@ class Engine:
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
             return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        exact = self.exact_match(text[:MAX_QUESTION_CHARS])
+        if exact is not None:
+            return self.entry_reply(exact, score=100.0)
         return self.decide(
             self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
         )
+
+    def exact_match(self, text: str) -> Entry | None:
+        """The entry for a message made only of stopwords ("hi", "ok then"), if one fits."""
+        key = normalize(text)
+        if not key or content_terms(key):
+            return None
+        if key in self.exact:
+            return self.exact[key]
+        words = set(key.split())
+        return next((entry for needed, entry in self._exact_words if needed <= words), None)
 
     def decide(self, ranked: list[Scored]) -> Reply:
         """Apply the bars to a ranking: answer, suggest or fall back."""

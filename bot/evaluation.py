@@ -18,9 +18,15 @@ class CaseResult:
     kind: ReplyKind
     entry_id: str | None
     score: float | None
-    rank: int | None  # 1-based rank of the expected entry, ignoring the bars
+    rank: int | None  # 1-based rank of the best-placed acceptable entry, ignoring the bars
     correct: bool
     line: int = 0
+    accepted: tuple[str, ...] = ()  # every entry id that is right (empty for null and crisis)
+
+    @property
+    def expected_text(self) -> str:
+        """What was expected, for reports: "a | b" when several entries are right."""
+        return " | ".join(self.accepted) if self.accepted else (self.expect or "(no answer)")
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,14 @@ class EvalReport:
         return self.figures["accuracy"] >= self.min_accuracy
 
 
-def _is_correct(expect: str | None, kind: ReplyKind, entry_id: str | None) -> bool:
+def _is_correct(
+    expect: str | None, kind: ReplyKind, entry_id: str | None, accepted: tuple[str, ...] = ()
+) -> bool:
     if expect == CRISIS_EXPECTATION:
         return kind is ReplyKind.CRISIS
     if expect is None:
         return kind in (ReplyKind.FALLBACK, ReplyKind.SUGGEST)
-    return kind is ReplyKind.ANSWER and entry_id == expect
+    return kind is ReplyKind.ANSWER and entry_id in (accepted or (expect,))
 
 
 def run_eval(engine: Engine, eval_set: EvalSet) -> EvalReport:
@@ -51,9 +59,10 @@ def run_eval(engine: Engine, eval_set: EvalSet) -> EvalReport:
     for case in eval_set.cases:
         reply = engine.answer(case.question)
         rank = None
-        if case.expect not in (None, CRISIS_EXPECTATION):
+        accepted = case.accepted
+        if accepted:
             ranked = engine.matcher.rank(case.question, limit=RANK_DEPTH)
-            rank = next((i for i, s in enumerate(ranked, 1) if s.entry.id == case.expect), None)
+            rank = next((i for i, s in enumerate(ranked, 1) if s.entry.id in accepted), None)
         results.append(
             CaseResult(
                 question=case.question,
@@ -62,8 +71,9 @@ def run_eval(engine: Engine, eval_set: EvalSet) -> EvalReport:
                 entry_id=reply.entry_id,
                 score=reply.score,
                 rank=rank,
-                correct=_is_correct(case.expect, reply.kind, reply.entry_id),
+                correct=_is_correct(case.expect, reply.kind, reply.entry_id, accepted),
                 line=case.line,
+                accepted=accepted,
             )
         )
     return EvalReport(tuple(results), eval_set.min_accuracy, _figures(results))
@@ -74,7 +84,11 @@ def _figures(results: list[CaseResult]) -> dict[str, float | int]:
     entry_cases = [r for r in results if r.expect not in (None, CRISIS_EXPECTATION)]
     crisis_cases = [r for r in results if r.expect == CRISIS_EXPECTATION]
     no_answer_cases = [r for r in results if r.expect is None]
-    false_answers = [r for r in results if r.kind is ReplyKind.ANSWER and r.expect != r.entry_id]
+    false_answers = [
+        r
+        for r in results
+        if r.kind is ReplyKind.ANSWER and r.entry_id not in (r.accepted or (r.expect,))
+    ]
     return {
         "cases": len(results),
         "accuracy": round(sum(r.correct for r in results) / total, 4),

@@ -24,6 +24,7 @@ EVIDENCE_LEVELS: tuple[str, ...] = (
     "animal-study",
     "regulatory",
     "consensus",
+    "bot",
 )
 EVIDENCE_LABELS: dict[str, str] = {
     "review": "review of studies",
@@ -31,7 +32,11 @@ EVIDENCE_LABELS: dict[str, str] = {
     "animal-study": "animal studies only",
     "regulatory": "regulator's label or decision",
     "consensus": "expert consensus",
+    "bot": "about this bot",
 }
+# Entries about the bot itself (greetings, what it can do) cite no research: for them
+# `sources` may be left out or empty, and the reply shows no "Sources:" block.
+SOURCELESS_EVIDENCE = "bot"
 CRISIS_EXPECTATION = "crisis"  # reserved in eval.yaml; no entry may use it as an id
 MIN_VARIANTS = 5
 MAX_QUESTION_CHARS = 200
@@ -45,7 +50,7 @@ ENTRY_FIELDS = {
     "question": True,
     "variants": True,
     "answer": True,
-    "sources": True,
+    "sources": False,  # required, except for entries whose evidence is SOURCELESS_EVIDENCE
     "evidence": True,
     "related": False,
     "note": False,
@@ -79,6 +84,7 @@ class Entry:
     variant_lines: tuple[int, ...] = ()
     source_lines: tuple[int, ...] = ()
     related_lines: tuple[int, ...] = ()
+    answer_line: int = 0
 
     @property
     def phrasings(self) -> tuple[str, ...]:
@@ -123,8 +129,18 @@ class SafetyRules:
 @dataclass(frozen=True)
 class EvalCase:
     question: str
-    expect: str | None  # an entry id, None (no answer), or CRISIS_EXPECTATION
+    expect: (
+        str | None
+    )  # an entry id (the first acceptable one), None (no answer), or CRISIS_EXPECTATION
     line: int = 0
+    alternatives: tuple[str, ...] = ()  # further entry ids that are just as right
+
+    @property
+    def accepted(self) -> tuple[str, ...]:
+        """Every entry id that answers this case right (empty for null and crisis)."""
+        if self.expect is None or self.expect == CRISIS_EXPECTATION:
+            return ()
+        return (self.expect, *self.alternatives)
 
 
 @dataclass(frozen=True)
@@ -311,14 +327,15 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
             f"at least {MIN_VARIANTS} variants are needed, found {len(variants)}",
         )
     answer = reader.text(mapping, "answer")
-    sources = reader.text_list(mapping, "sources")
-    if "sources" in mapping and not sources:
-        reader.problem(mapping.line_of("sources"), "at least one source is needed")
     evidence = reader.text(mapping, "evidence")
     if evidence is not None and evidence not in EVIDENCE_LEVELS:
         reader.problem(
             mapping.line_of("evidence"), f"evidence must be one of: {', '.join(EVIDENCE_LEVELS)}"
         )
+    sourceless = evidence == SOURCELESS_EVIDENCE
+    sources = reader.text_list(mapping, "sources", required=not sourceless)
+    if "sources" in mapping and not sources and not sourceless:
+        reader.problem(mapping.line_of("sources"), "at least one source is needed")
     related = reader.text_list(mapping, "related", required=False)
     note = reader.text(mapping, "note", required=False) if mapping.get("note") is not None else None
     min_score = mapping.get("min_score")
@@ -329,7 +346,9 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
     ):
         reader.problem(mapping.line_of("min_score"), "min_score must be a number from 0 to 100")
         min_score = None
-    if None in (entry_id, topic, question, answer, evidence) or not variants or not sources:
+    if None in (entry_id, topic, question, answer, evidence) or not variants:
+        return None
+    if not sources and not sourceless:
         return None
     assert entry_id and topic and question and answer and evidence  # narrowed for type checkers
     return Entry(
@@ -348,6 +367,7 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
         variant_lines=tuple(line for _, line in variants),
         source_lines=tuple(line for _, line in sources),
         related_lines=tuple(line for _, line in related),
+        answer_line=mapping.line_of("answer"),
     )
 
 
@@ -682,22 +702,41 @@ def load_eval(path: str | os.PathLike[str], known_ids: set[str] | None = None) -
                 reader.unknown_fields(item, {"q", "expect"}, "a case")
                 question = reader.text(item, "q")
                 if "expect" not in item:
-                    reader.problem(line, "missing field 'expect' (an entry id, crisis, or null)")
-                    continue
-                expect = item["expect"]
-                if expect is not None and not isinstance(expect, str):
                     reader.problem(
-                        item.line_of("expect"), "'expect' must be an entry id, crisis, or null"
+                        line, "missing field 'expect' (an entry id, a list of ids, crisis, or null)"
                     )
                     continue
-                if (
-                    known_ids is not None
-                    and expect not in (None, CRISIS_EXPECTATION)
-                    and expect not in known_ids
-                ):
-                    reader.problem(item.line_of("expect"), f"unknown entry '{expect}'")
+                raw_expect = item["expect"]
+                # A list names several entries that are all right answers (a question that
+                # two entries answer equally well); crisis and null stay single values.
+                expects = raw_expect if isinstance(raw_expect, list) else [raw_expect]
+                valid = bool(expects) and (
+                    all(isinstance(e, str) and e and e != CRISIS_EXPECTATION for e in expects)
+                    if isinstance(raw_expect, list)
+                    else raw_expect is None or isinstance(raw_expect, str)
+                )
+                if not valid:
+                    reader.problem(
+                        item.line_of("expect"),
+                        "'expect' must be an entry id, a list of entry ids, crisis, or null",
+                    )
+                    continue
+                for expect in expects:
+                    if (
+                        known_ids is not None
+                        and expect not in (None, CRISIS_EXPECTATION)
+                        and expect not in known_ids
+                    ):
+                        reader.problem(item.line_of("expect"), f"unknown entry '{expect}'")
                 if question:
-                    cases.append(EvalCase(question=question, expect=expect, line=line))
+                    cases.append(
+                        EvalCase(
+                            question=question,
+                            expect=expects[0],
+                            line=line,
+                            alternatives=tuple(expects[1:]),
+                        )
+                    )
     if problems:
         raise KnowledgeError(problems)
     return EvalSet(cases=tuple(cases), min_accuracy=min_accuracy, path=display)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from bot import readability
 from bot.engine import Engine
 from bot.evaluation import run_eval
 from bot.knowledge import KnowledgeError, load_eval
@@ -101,6 +102,9 @@ def stats_text(engine: Engine, store: Store | None) -> str:
             (row.answered, row.helpful, row.not_helpful) if row else (0, 0, 0)
         )
         lines.append(f"{entry.id[:40]:40} {answered:>8} {helpful:>8} {unhelpful:>5}")
+    level = readability.level((entry.id, entry.answer) for entry in engine.knowledge.entries)
+    if level is not None:
+        lines.append(f"\n{level}")
     eval_path = engine.knowledge.directory / "eval.yaml"
     try:
         report = run_eval(engine, load_eval(eval_path, known_ids=set(engine.knowledge.entry_by_id)))

@@ -10,9 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import render
+from bot import readability, render
 from bot.engine import Engine
 from bot.knowledge import Knowledge, KnowledgeError, knowledge_dir, load_eval, load_knowledge
+from bot.text import normalize
 from bot.yamlsource import Problem
 
 MAX_ANSWER_CHARS = 1000  # the FAQ's style: a chat answer, not an essay
@@ -23,6 +24,7 @@ class Validation:
     knowledge: Knowledge | None
     problems: list[Problem]
     engine: Engine | None = None  # built for the checks; reused by hot reload
+    warnings: tuple[Problem, ...] = ()  # reported, but they do not make the knowledge invalid
 
     @property
     def ok(self) -> bool:
@@ -46,6 +48,54 @@ def collisions(engine: Engine) -> list[Problem]:
                         f"collision: '{phrasing}' of entry '{entry.id}' matches entry "
                         f"'{rival.entry.id}' as well or better ({rival.score:.0f} vs {own:.0f}); "
                         "reword it or move it",
+                    )
+                )
+    return problems
+
+
+def reading_level(knowledge: Knowledge) -> list[Problem]:
+    """Warnings, not failures: an answer above grade 10 or with a sentence over 30 words."""
+    warnings: list[Problem] = []
+    for entry in knowledge.entries:
+        line = entry.answer_line or entry.line
+        level = readability.grade(entry.answer)
+        if level > readability.MAX_GRADE:
+            warnings.append(
+                Problem(
+                    entry.path,
+                    line,
+                    f"warning: answer of '{entry.id}' reads at grade {level:.1f} "
+                    f"(aim for {readability.TARGET_MEAN_GRADE:.0f}, at most "
+                    f"{readability.MAX_GRADE:.0f}): shorter sentences, plainer words",
+                )
+            )
+        longest = readability.longest_sentence(entry.answer)
+        if longest > readability.MAX_SENTENCE_WORDS:
+            warnings.append(
+                Problem(
+                    entry.path,
+                    line,
+                    f"warning: answer of '{entry.id}' has a sentence of {longest} words "
+                    f"(at most {readability.MAX_SENTENCE_WORDS}): split it",
+                )
+            )
+    return warnings
+
+
+def exact_phrasings(engine: Engine) -> list[Problem]:
+    """Phrasings made only of stopwords ("hi", "thank you") are matched exactly: one entry each."""
+    problems: list[Problem] = []
+    for entry in engine.knowledge.entries:
+        lines = (entry.line, *entry.variant_lines)
+        for phrasing, line in zip(entry.phrasings, lines, strict=True):
+            owner = engine.exact.get(normalize(phrasing))
+            if owner is not None and owner.id != entry.id:
+                problems.append(
+                    Problem(
+                        entry.path,
+                        line,
+                        f"collision: '{phrasing}' of entry '{entry.id}' is also a phrasing of "
+                        f"entry '{owner.id}'; keep it in one of them",
                     )
                 )
     return problems
@@ -86,11 +136,11 @@ def validate(
     engine = Engine(knowledge)
     problems = rendered_lengths(engine)
     if check_collisions:
-        problems += collisions(engine)
+        problems += collisions(engine) + exact_phrasings(engine)
     eval_path = Path(root) / "eval.yaml"
     if eval_path.exists():
         try:
             load_eval(eval_path, known_ids=set(knowledge.entry_by_id))
         except KnowledgeError as error:
             problems += error.problems
-    return Validation(knowledge, problems, engine)
+    return Validation(knowledge, problems, engine, tuple(reading_level(knowledge)))

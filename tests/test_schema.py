@@ -218,6 +218,21 @@ def new_entry(entry_id: str, like: str | None = None) -> dict[str, Any]:
     }
 
 
+def about_the_bot(entry_id: str, sources: list[str] | None) -> dict[str, Any]:
+    """An entry about the bot itself: its evidence is `bot`, and it needs no research source."""
+    entry: dict[str, Any] = {
+        "id": entry_id,
+        "topic": "About this bot",
+        "question": "Hello!",
+        "variants": ["hi there", "hey bot", "good morning", "good evening", "greetings"],
+        "answer": "Hello! Ask me about ketamine research, or send /topics.",
+        "evidence": "bot",
+    }
+    if sources is not None:
+        entry["sources"] = sources
+    return entry
+
+
 BROKEN = [
     # faq/*.yaml
     pytest.param(FAQ, deleting(*ENTRY, "answer"), "missing field 'answer'", id="faq-missing-answer"),
@@ -234,6 +249,7 @@ BROKEN = [
     pytest.param(FAQ, setting(*ENTRY, "variants", value="ketamine?"), "'variants' must be a list", id="faq-variants-not-list"),
     pytest.param(FAQ, setting(*ENTRY, "variants", 1, value=""), "must be non-empty text", id="faq-empty-variant"),
     pytest.param(FAQ, setting(*ENTRY, "sources", value=[]), "at least one source", id="faq-no-sources"),
+    pytest.param(FAQ, deleting(*ENTRY, "sources"), "missing field 'sources'", id="faq-sources-left-out"),
     pytest.param(FAQ, setting(*ENTRY, "topic", value="   "), "'topic' is empty", id="faq-blank-topic"),
     pytest.param(FAQ, setting(*ENTRY, "topic", value=42), "'topic' must be text", id="faq-topic-not-text"),
     pytest.param(FAQ, setting(*ENTRY, "question", value="why " * 51), "question is longer than 200", id="faq-question-too-long"),
@@ -278,8 +294,9 @@ BROKEN = [
     pytest.param(SAFETY, setting("advice", 0, "why", value="x"), "unknown field 'why'", id="safety-advice-unknown-field"),
     pytest.param(SAFETY, setting("subject", value=""), "a pattern must be non-empty text", id="safety-empty-subject"),
     # eval.yaml
-    pytest.param(EVAL, setting("cases", 0, "expect", value=42), "'expect' must be an entry id, crisis, or null", id="eval-expect-number"),
-    pytest.param(EVAL, setting("cases", 0, "expect", value=["what-is-ketamine"]), "'expect' must be an entry id", id="eval-expect-list"),
+    pytest.param(EVAL, setting("cases", 0, "expect", value=42), "'expect' must be an entry id", id="eval-expect-number"),
+    pytest.param(EVAL, setting("cases", 0, "expect", value=[]), "'expect' must be an entry id", id="eval-expect-empty-list"),
+    pytest.param(EVAL, setting("cases", 0, "expect", value=["crisis"]), "'expect' must be an entry id", id="eval-expect-list-with-crisis"),
     pytest.param(EVAL, deleting("cases", 0, "expect"), "missing field 'expect'", id="eval-missing-expect"),
     pytest.param(EVAL, deleting("cases", 0, "q"), "missing field 'q'", id="eval-missing-q"),
     pytest.param(EVAL, setting("cases", 0, "why", value="x"), "unknown field 'why'", id="eval-case-unknown-field"),
@@ -355,6 +372,8 @@ VALID = [
     pytest.param(FAQ, setting(*ENTRY, "min_score", value=None), id="faq-min-score-null"),
     pytest.param(FAQ, appending("entries", value=new_entry("cost-in-2024")), id="faq-new-entry"),
     pytest.param(FAQ, appending("entries", value=new_entry("k" * 60)), id="faq-id-60-chars"),
+    pytest.param(FAQ, appending("entries", value=about_the_bot("hello", sources=None)), id="faq-bot-entry-without-sources"),
+    pytest.param(FAQ, appending("entries", value=about_the_bot("hello", sources=[])), id="faq-bot-entry-empty-sources"),
     pytest.param(SOURCES, setting("sources", "review", "year", value=None), id="sources-year-null"),
     pytest.param(MESSAGES, deleting("crisis", "closing"), id="messages-no-closing"),
     pytest.param(MESSAGES, setting("crisis", "helplines", 0, "url", value=None), id="messages-helpline-url-null"),
@@ -366,6 +385,7 @@ VALID = [
     pytest.param(EVAL, deleting("min_accuracy"), id="eval-no-min-accuracy"),
     pytest.param(EVAL, setting("min_accuracy", value=1), id="eval-min-accuracy-1"),
     pytest.param(EVAL, setting("cases", 0, "expect", value=None), id="eval-expect-null"),
+    pytest.param(EVAL, setting("cases", 0, "expect", value=["what-is-ketamine", "what-is-esketamine"]), id="eval-expect-list"),
     pytest.param(EVAL, setting("cases", 0, "expect", value="crisis"), id="eval-expect-crisis"),
 ]  # fmt: skip
 
