@@ -38,8 +38,10 @@ from typing import Any
 
 import benchlib
 
-from bot.knowledge import REPO_KNOWLEDGE_DIR, load_eval
+from bot.knowledge import load_eval
 from tests.fakebotapi import FakeBotAPI
+
+REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 USERS = 50
 LATENCY = 0.030  # seconds per sendMessage in the "latency" configuration: a Bot API round trip
