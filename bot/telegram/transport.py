@@ -30,9 +30,9 @@ BACKOFF_SECONDS = 0.5  # doubled after each failed try
 # Connections beyond one per update in flight, for admin notices and the like: no call waits
 # for a free connection.
 SPARE_CONNECTIONS = 4
-# Methods whose repetition a user would see. Matched on the name's start (sendMessage,
-# editMessageText, answerCallbackQuery, answerInlineQuery, copyMessage, forwardMessage...).
-EFFECT_PREFIXES = ("send", "edit", "answer", "copy", "forward", "delete", "stop", "pin", "unpin")
+# Methods whose repetition a user would see (a second message, a second edit), matched on the
+# name's start: sendMessage, editMessageText, answerCallbackQuery, answerInlineQuery...
+EFFECT_PREFIXES = ("send", "edit", "answer", "copy", "forward")
 # Faults that happen before a request is written: httpx raises these without sending a byte.
 NOT_SENT: tuple[type[BaseException], ...] = (
     httpx.ConnectError,
