@@ -88,11 +88,20 @@ async def start_jobs(application: BotApplication, state: BotState) -> None:
     application, their failures go to the error handler."""
     jobs = application.job_queue
     assert jobs is not None  # the job-queue extra is a dependency
-    jobs.run_repeating(purge_old_questions, interval=PURGE_INTERVAL, first=0.0, name="purge")
+    # A late run is simply run (no "missed" warnings on a busy machine), and runs that piled
+    # up are one run.
+    late = {"misfire_grace_time": None, "coalesce": True}
+    jobs.run_repeating(
+        purge_old_questions, interval=PURGE_INTERVAL, first=0.0, name="purge", job_kwargs=late
+    )
     if state.settings.watch_knowledge:
         seen = await asyncio.to_thread(knowledge_signature, state.settings.knowledge_dir)
         jobs.run_repeating(
-            KnowledgeWatcher(seen), interval=SETTLE_TIME, first=SETTLE_TIME, name="watcher"
+            KnowledgeWatcher(seen),
+            interval=SETTLE_TIME,
+            first=SETTLE_TIME,
+            name="watcher",
+            job_kwargs=late,
         )
 
 

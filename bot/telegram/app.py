@@ -81,6 +81,8 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL, and those URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler (the JobQueue) logs every run of the knowledge watcher at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def api_base_urls(base_url: str) -> tuple[str, str]:
