@@ -221,3 +221,23 @@ def test_commands(fake_api: FakeBotAPI, tmp_path: Path) -> None:
         assert unknown.startswith("I don't know that command")
 
     run_with_bot(fake_api, bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE), scenario)
+
+
+def test_a_long_listing_is_split_into_valid_messages(fixture_engine: Engine) -> None:
+    """/sources with many sources: several messages, each valid HTML within Telegram's limit."""
+    from dataclasses import replace
+
+    from bot.conversation import Conversation
+    from bot.knowledge import Source
+    from bot.telegram.replies import html_messages
+
+    turn = Conversation(fixture_engine).command("/sources")
+    many = tuple(
+        Source(f"s{n}", f"Study number {n} & co <et al>", f"https://doi.org/10.1/{n}", 2020)
+        for n in range(120)
+    )
+    messages = html_messages(replace(turn, reply=replace(turn.reply, sources=many)))
+    assert len(messages) > 1
+    for message in messages:
+        check_telegram_html(message)
+    assert sum(message.count("<a href=") for message in messages) == 120
