@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy --strict bot
 
 test: lint
 	$(BIN)/python -m pytest

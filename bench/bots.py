@@ -56,16 +56,18 @@ def echo_application(base_url: str, token: str, limiter: bool) -> Application:
 def rich_application(base_url: str, token: str, limiter: bool) -> Application:
     sys.path.insert(0, str(REPO))
     from bot import render
+    from bot.conversation import Conversation
     from bot.engine import Engine
     from bot.knowledge import load_eval, load_knowledge
-    from bot.telegram.keyboards import reply_keyboard
+    from bot.telegram.keyboards import turn_keyboard
 
     engine = Engine(load_knowledge(REPO / "knowledge"))
     cases = load_eval(REPO / "knowledge" / "eval.yaml").cases
     replies: dict[str, tuple[str, InlineKeyboardMarkup | None]] = {}
     for case in cases:
         reply = engine.answer(case.question)
-        replies[case.question] = (render.html(reply), reply_keyboard(reply, feedback=True))
+        turn = Conversation(engine).turn_for(reply)
+        replies[case.question] = (render.html(reply), turn_keyboard(turn, feedback=True))
 
     async def send_prepared(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         assert update.message is not None and update.message.text is not None

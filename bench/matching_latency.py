@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from pathlib import Path
 from typing import Any
 
 import benchlib
@@ -33,8 +34,10 @@ from generate import generate
 from rapidfuzz import fuzz, process
 from rapidfuzz.utils import default_process
 
-from bot.knowledge import REPO_KNOWLEDGE_DIR, Entry, load_eval, load_knowledge
+from bot.knowledge import Entry, load_eval, load_knowledge
 from bot.matching import Matcher
+
+REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 RANK_LIMIT = 4  # what Engine.answer asks for (max_suggestions + 1)
 METHODS = ("ours", "rapidfuzz", "rapidfuzz_pre", "difflib")

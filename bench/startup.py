@@ -26,8 +26,10 @@ from typing import Any
 
 import benchlib
 
-from bot.knowledge import REPO_KNOWLEDGE_DIR, load_eval
+from bot.knowledge import load_eval
 from tests.fakebotapi import FakeBotAPI
+
+REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 REPEATS = 5
 QUESTIONS = 30

@@ -38,8 +38,10 @@ from typing import Any
 
 import benchlib
 
-from bot.knowledge import REPO_KNOWLEDGE_DIR, load_eval
+from bot.knowledge import load_eval
 from tests.fakebotapi import FakeBotAPI
+
+REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 USERS = 50
 LATENCY = 0.030  # seconds per sendMessage in the "latency" configuration: a Bot API round trip
@@ -172,10 +174,11 @@ def stage_costs(questions: list[str], rounds: int = 5) -> dict[str, float]:
     from types import SimpleNamespace
 
     from bot import render
+    from bot.conversation import Conversation
     from bot.engine import Engine
     from bot.knowledge import load_knowledge
     from bot.store import Store
-    from bot.telegram.keyboards import reply_keyboard
+    from bot.telegram.keyboards import turn_keyboard
     from bot.telegram.replies import record
 
     engine = Engine(load_knowledge(REPO_KNOWLEDGE_DIR))
@@ -190,9 +193,10 @@ def stage_costs(questions: list[str], rounds: int = 5) -> dict[str, float]:
                 t1 = time.perf_counter_ns()
                 render.html(reply)
                 t2 = time.perf_counter_ns()
-                reply_keyboard(reply, feedback=True)
+                turn = Conversation(engine).turn_for(reply, question=question)
+                turn_keyboard(turn, feedback=True)
                 t3 = time.perf_counter_ns()
-                record(state, reply, question, "private")  # type: ignore[arg-type]
+                record(state, turn)  # type: ignore[arg-type]
                 t4 = time.perf_counter_ns()
                 for name, ns in zip(times, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                     times[name].append(ns)

@@ -11,11 +11,12 @@ from typing import TextIO
 
 from bot import maintenance, render
 from bot.config import ConfigError, Settings, load_settings
+from bot.conversation import Choices, Conversation, plain_text
 from bot.engine import Engine
 from bot.evaluation import EvalReport, run_eval
 from bot.knowledge import KnowledgeError, load_eval, load_knowledge
 from bot.reply import Reply, ReplyKind
-from bot.store import DATABASE_FILE, Store
+from bot.store import DATABASE_FILE, NullStore, Store, open_store
 from bot.validate import validate
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -55,7 +56,8 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps(reply_json(reply), ensure_ascii=False), flush=True)
         else:
-            print(render.text(reply) + ("" if args.question is not None else "\n"), flush=True)
+            text = plain_text(Conversation(engine).turn_for(reply))
+            print(text + ("" if args.question is not None else "\n"), flush=True)
     return EXIT_OK
 
 
@@ -65,53 +67,29 @@ def _lines(stdin: TextIO) -> Iterator[str]:
 
 
 def chat(engine: Engine, stdin: TextIO, stdout: TextIO, banner: str | None = None) -> int:
-    """The console chat: the bot's replies as plain text, one question per line."""
+    """The console chat: the conversation every front end has, choices shown as numbers.
+
+    The console keeps no question log, and its /start says so."""
     interactive = stdin.isatty()
+    conversation = Conversation(engine, question_log_days=None)
     if banner:
         print(banner, file=stdout)
-    print(engine.knowledge.messages.welcome, file=stdout)
-    print("Type a question, /topics, /sources, /help, or /quit.\n", file=stdout)
-    last_suggestions: list[str] = []
+    print(plain_text(conversation.start()), file=stdout)
+    print("\nType a question, a number to open a choice, /topics, /help, or /quit.\n", file=stdout)
+    pending: Choices = ()
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
         line = stdin.readline()
         if not line:
             return EXIT_OK
-        question = line.strip()
-        if not question:
+        message = line.strip()
+        if not message:
             continue
-        if question in ("/quit", "/exit", "quit", "exit"):
+        if message in ("/quit", "/exit", "quit", "exit"):
             return EXIT_OK
-        reply: Reply | None = None
-        if question.isdigit() and 1 <= int(question) <= len(last_suggestions):
-            reply = engine.reply_for_id(last_suggestions[int(question) - 1])
-        elif question.split()[0] in ("/topics", "/sources", "/help", "/start", "/disclaimer"):
-            print(console_command(engine, question.split()[0]) + "\n", file=stdout)
-            continue
-        if reply is None:
-            reply = engine.answer(question)
-        last_suggestions = [s.entry_id for s in reply.suggestions]
-        text = render.text(reply)
-        if reply.kind is ReplyKind.SUGGEST:
-            text += "\n(Type a number to open one.)"
-        print(text + "\n", file=stdout, flush=True)
-
-
-def console_command(engine: Engine, command: str) -> str:
-    knowledge = engine.knowledge
-    messages = knowledge.messages
-    if command == "/topics":
-        blocks = []
-        for topic in knowledge.topics:
-            questions = "\n".join(f"  - {entry.question}" for entry in knowledge.entries_in(topic))
-            blocks.append(f"{topic}\n{questions}")
-        return "\n\n".join(blocks)
-    if command == "/sources":
-        return "\n".join(f"- {render.source_text(source)}" for source in knowledge.sources.values())
-    if command in ("/start", "/disclaimer"):
-        return messages.disclaimer_full
-    return messages.help
+        turn, pending = conversation.respond(pending, message)
+        print(plain_text(turn) + "\n", file=stdout, flush=True)
 
 
 def cmd_chat(args: argparse.Namespace, settings: Settings, banner: str | None = None) -> int:
@@ -200,21 +178,25 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _open_store(settings: Settings) -> Store | None:
-    path = settings.data_dir / DATABASE_FILE
-    if not path.exists():
+    """The bot's store, or None when the bot has not run here yet (nothing to read)."""
+    if settings.question_log and not (settings.data_dir / DATABASE_FILE).exists():
         return None
-    return Store(path, settings.question_log_days, settings.question_log)
+    return open_store(settings.data_dir, settings.question_log_days, settings.question_log)
+
+
+def _no_log_yet(settings: Settings) -> str:
+    return f"No question log yet in {settings.data_dir} (the bot creates it when it runs)."
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     engine = _load_engine(settings)
     store = _open_store(settings)
     if store is None:
-        print(f"No question log yet in {settings.data_dir} (the bot creates it when it runs).")
+        print(_no_log_yet(settings))
         return EXIT_OK
     try:
         store.purge_old()
-        if args.csv:
+        if args.csv and store.keeps_records:
             print(maintenance.unanswered_csv(engine, store, args.days), end="")
         else:
             print(maintenance.unanswered_text(engine, store, args.days))
@@ -225,12 +207,11 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     engine = _load_engine(settings)
-    store = _open_store(settings)
+    store = _open_store(settings) or NullStore(_no_log_yet(settings))
     try:
         print(maintenance.stats_text(engine, store))
     finally:
-        if store is not None:
-            store.close()
+        store.close()
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.knowledge import knowledge_dir
+from bot.knowledge import DEFAULT_KNOWLEDGE_DIR
 
 TOKEN_PATTERN = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,200}$")
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -36,7 +36,7 @@ class Settings:
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
-    knowledge_dir: Path = field(default_factory=knowledge_dir)
+    knowledge_dir: Path = DEFAULT_KNOWLEDGE_DIR
     data_dir: Path = Path("data")
     question_log: bool = True
     question_log_days: int = 30
@@ -136,7 +136,9 @@ def load_settings(
         webhook_secret=env.get("WEBHOOK_SECRET", "").strip() or None,
         webhook_listen=env.get("WEBHOOK_LISTEN", "").strip() or "0.0.0.0",
         webhook_port=_int(env, "WEBHOOK_PORT", 8443, minimum=1),
-        knowledge_dir=knowledge_dir(knowledge or env.get("KNOWLEDGE_DIR") or None),
+        knowledge_dir=Path(
+            knowledge or env.get("KNOWLEDGE_DIR", "").strip() or DEFAULT_KNOWLEDGE_DIR
+        ),
         data_dir=Path(env.get("DATA_DIR", "").strip() or "data"),
         question_log=_flag(env, "QUESTION_LOG", True),
         question_log_days=_int(env, "QUESTION_LOG_DAYS", 30, minimum=1),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
 from bot.matching import Matcher, Scored
@@ -11,6 +12,30 @@ from bot.safety import Screener
 from bot.text import content_terms, normalize
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
+NOTICE_QUOTE_CHARS = 120
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def find_question(text: str) -> tuple[str, bool]:
+    """The part of a message to match, and whether that is only part of it. A long message
+    (a story, then the question) is matched by its last sentence that asks something, or
+    else by its last MAX_QUESTION_CHARS characters, cut at a word."""
+    text = text.strip()
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text, False
+    sentences = [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+    for sentence in reversed(sentences):
+        if sentence.endswith("?") and len(sentence) <= MAX_QUESTION_CHARS:
+            return sentence, True
+    tail = text[-MAX_QUESTION_CHARS:]
+    return (tail.split(None, 1)[-1] if " " in tail else tail), True
+
+
+def partial_notice(question: str) -> str:
+    quote = (
+        question if len(question) <= NOTICE_QUOTE_CHARS else "…" + question[-NOTICE_QUOTE_CHARS:]
+    )
+    return f'Your message was long, so I answered only this part of it: "{quote}"'
 
 
 @dataclass(frozen=True)
@@ -60,12 +85,16 @@ class Engine:
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
             return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
-        exact = self.exact_match(text[:MAX_QUESTION_CHARS])
+        question, partial = find_question(text)
+        exact = self.exact_match(question)
         if exact is not None:
-            return self.entry_reply(exact, score=100.0)
-        return self.decide(
-            self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
-        )
+            reply = self.entry_reply(exact, score=100.0)
+        else:
+            reply = self.decide(
+                self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1)
+            )
+        # Every front end shows it: the user should know the rest was not read for matching.
+        return replace(reply, notice=partial_notice(question)) if partial else reply
 
     def exact_match(self, text: str) -> Entry | None:
         """The entry for a message made only of stopwords ("hi", "ok then"), if one fits."""

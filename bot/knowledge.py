@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from urllib.parse import urlsplit
 from bot.text import content_terms, normalize
 from bot.yamlsource import LineDict, LineList, Problem, read_yaml
 
-REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
+# Relative to where the bot starts (the project folder, /app in the Docker image); KNOWLEDGE_DIR
+# or --knowledge (read by config.py) choose another folder.
+DEFAULT_KNOWLEDGE_DIR = Path("knowledge")
 EVIDENCE_LEVELS: tuple[str, ...] = (
     "review",
     "human-trial",
@@ -181,10 +184,21 @@ class KnowledgeError(Exception):
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
-def knowledge_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """--knowledge DIR first, then KNOWLEDGE_DIR, then the repo's own knowledge/."""
-    chosen = explicit or os.environ.get("KNOWLEDGE_DIR") or REPO_KNOWLEDGE_DIR
-    return Path(chosen)
+def knowledge_dir(directory: str | os.PathLike[str]) -> Path:
+    """The knowledge folder, or a KnowledgeError that says how to point the bot at one."""
+    root = Path(directory)
+    if not root.is_dir():
+        raise KnowledgeError(
+            [
+                Problem(
+                    str(root),
+                    1,
+                    "knowledge folder not found: start the bot in the project folder, or set "
+                    "KNOWLEDGE_DIR (or --knowledge) to the folder that holds faq/ and messages.yaml",
+                )
+            ]
+        )
+    return root
 
 
 class _Reader:
@@ -273,9 +287,11 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_entries(root: Path, problems: list[Problem]) -> list[Entry]:
+def _read_entries(root: Path, problems: list[Problem], unreadable: list[str]) -> list[Entry]:
+    """The entries of faq/*.yaml, files in name order. The text of a file that does not parse
+    goes to `unreadable`, so that references into it are not reported as unknown."""
     faq_dir = root / "faq"
-    files = sorted(faq_dir.glob("*.yaml")) + sorted(faq_dir.glob("*.yml"))
+    files = sorted([*faq_dir.glob("*.yaml"), *faq_dir.glob("*.yml")])
     if not files:
         problems.append(Problem(_display(faq_dir), 1, "no FAQ files (faq/*.yaml)"))
     entries: list[Entry] = []
@@ -284,6 +300,7 @@ def _read_entries(root: Path, problems: list[Problem]) -> list[Entry]:
         reader = _Reader(display, problems)
         data = read_yaml(path, display, problems)
         if data is None:
+            unreadable.append(_text_or_empty(path))
             continue
         top = reader.mapping(data, getattr(data, "line", 1), "an FAQ file")
         if top is None:
@@ -298,6 +315,19 @@ def _read_entries(root: Path, problems: list[Problem]) -> list[Entry]:
             if entry is not None:
                 entries.append(entry)
     return entries
+
+
+def _text_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _mentioned(key: str, texts: Sequence[str]) -> bool:
+    """Could a file that failed to parse define or use `key`? Then an "unknown" is not known."""
+    pattern = re.compile(rf"(?<![a-z0-9-]){re.escape(key)}(?![a-z0-9-])")
+    return any(pattern.search(text) for text in texts)
 
 
 def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
@@ -372,7 +402,7 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
 
 
 def _read_sources(
-    root: Path, problems: list[Problem]
+    root: Path, problems: list[Problem], unreadable: list[str]
 ) -> tuple[dict[str, Source], dict[str, int], str]:
     path = root / "sources.yaml"
     display = _display(path)
@@ -384,6 +414,7 @@ def _read_sources(
         return sources, lines, display
     data = read_yaml(path, display, problems)
     if data is None:
+        unreadable.append(_text_or_empty(path))
         return sources, lines, display
     top = reader.mapping(data, getattr(data, "line", 1), "sources.yaml")
     if top is None:
@@ -591,26 +622,41 @@ def _read_synonyms(root: Path, problems: list[Problem]) -> dict[str, str]:
     return mapping
 
 
-def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge:
+def ordered(problems: list[Problem]) -> list[Problem]:
+    """Syntax errors first (they explain much of the rest), then by file and line."""
+    return sorted(problems, key=lambda p: (not p.message.startswith("YAML syntax"), p.path, p.line))
+
+
+def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
     """Read and check the whole knowledge folder; raise KnowledgeError listing every problem."""
     root = knowledge_dir(directory)
     problems: list[Problem] = []
-    if not root.is_dir():
-        raise KnowledgeError([Problem(str(root), 1, "knowledge folder not found")])
-    entries = _read_entries(root, problems)
-    sources, source_lines, sources_display = _read_sources(root, problems)
+    unreadable_faq: list[str] = []
+    unreadable_sources: list[str] = []
+    entries = _read_entries(root, problems, unreadable_faq)
+    sources, source_lines, sources_display = _read_sources(root, problems, unreadable_sources)
     messages = _read_messages(root, problems)
     safety, advice_targets, safety_display = _read_safety(root, problems)
     synonyms = _read_synonyms(root, problems)
-    _check_references(entries, sources, source_lines, sources_display, problems)
+    _check_references(
+        entries,
+        sources,
+        source_lines,
+        sources_display,
+        problems,
+        unreadable_faq=unreadable_faq,
+        unreadable_sources=unreadable_sources,
+    )
     ids = {entry.id for entry in entries}
     for target, line in advice_targets:
-        if target not in ids:
+        if target not in ids and not _mentioned(target, unreadable_faq):
             problems.append(
                 Problem(safety_display, line, f"advice rule points to unknown entry '{target}'")
             )
     if problems or messages is None or safety is None:
-        raise KnowledgeError(problems or [Problem(str(root), 1, "knowledge is incomplete")])
+        raise KnowledgeError(
+            ordered(problems) or [Problem(str(root), 1, "knowledge is incomplete")]
+        )
     return Knowledge(
         entries=tuple(entries),
         sources=sources,
@@ -627,16 +673,21 @@ def _check_references(
     source_lines: dict[str, int],
     sources_display: str,
     problems: list[Problem],
+    *,
+    unreadable_faq: Sequence[str] = (),
+    unreadable_sources: Sequence[str] = (),
 ) -> None:
     seen: dict[str, Entry] = {}
-    for entry in entries:
+    # In file-name order, then line: the later of two entries with one id is the duplicate.
+    for entry in sorted(entries, key=lambda e: (e.path, e.line)):
         if entry.id in seen:
             first = seen[entry.id]
             problems.append(
                 Problem(
                     entry.path,
                     entry.line,
-                    f"duplicate id '{entry.id}' (first at {first.path}:{first.line})",
+                    f"duplicate id '{entry.id}': already the id of the entry at "
+                    f"{first.path}:{first.line}; rename this one",
                 )
             )
         else:
@@ -645,12 +696,18 @@ def _check_references(
     for entry in entries:
         for key, line in zip(entry.sources, entry.source_lines, strict=True):
             cited.add(key)
-            if key not in sources and key not in source_lines:
+            if (
+                key not in sources
+                and key not in source_lines
+                and not _mentioned(key, unreadable_sources)
+            ):
                 problems.append(
                     Problem(entry.path, line, f"entry '{entry.id}': unknown source '{key}'")
                 )
         for key, line in zip(entry.related, entry.related_lines, strict=True):
             if key not in seen:
+                if _mentioned(key, unreadable_faq):
+                    continue
                 problems.append(
                     Problem(entry.path, line, f"entry '{entry.id}': unknown related entry '{key}'")
                 )
@@ -659,7 +716,7 @@ def _check_references(
                     Problem(entry.path, line, f"entry '{entry.id}' lists itself as related")
                 )
     for key, line in source_lines.items():
-        if key not in cited:
+        if key not in cited and not _mentioned(key, unreadable_faq):
             problems.append(
                 Problem(sources_display, line, f"source '{key}' is not cited by any entry")
             )

@@ -12,7 +12,7 @@ from bot import readability
 from bot.engine import Engine
 from bot.evaluation import run_eval
 from bot.knowledge import KnowledgeError, load_eval
-from bot.store import Store, UnansweredRow
+from bot.store import NullStore, Store, UnansweredRow
 from bot.text import content_terms, normalize
 
 GROUP_SIMILARITY = 75  # token_set_ratio between content words for two questions to be one group
@@ -55,9 +55,9 @@ def group_questions(rows: list[UnansweredRow], engine: Engine) -> list[QuestionG
     return groups
 
 
-def unanswered_text(engine: Engine, store: Store | None, days: int | None = None) -> str:
-    if store is None:
-        return "The question log is off (QUESTION_LOG=off)."
+def unanswered_text(engine: Engine, store: Store, days: int | None = None) -> str:
+    if isinstance(store, NullStore):
+        return store.reason
     groups = group_questions(store.unanswered(days), engine)
     if not groups:
         return "No unanswered questions recorded" + (f" in the last {days} days." if days else ".")
@@ -93,9 +93,10 @@ def unanswered_csv(engine: Engine, store: Store, days: int | None = None) -> str
     return out.getvalue()
 
 
-def stats_text(engine: Engine, store: Store | None) -> str:
-    counts = store.entry_counts() if store is not None else {}
-    lines = [f"{'entry':40} {'answered':>8} {'helpful':>8} {'not':>5}"]
+def stats_text(engine: Engine, store: Store) -> str:
+    counts = store.entry_counts()
+    lines = [store.reason, ""] if isinstance(store, NullStore) else []
+    lines.append(f"{'entry':40} {'answered':>8} {'helpful':>8} {'not':>5}")
     for entry in engine.knowledge.entries:
         row = counts.get(entry.id)
         answered, helpful, unhelpful = (

@@ -73,8 +73,8 @@ class Matcher:
                 raw.append((index, phrasing, terms))
                 entry_terms[index].update(terms)
         document_frequency: dict[str, int] = defaultdict(int)
-        for terms in entry_terms:
-            for term in terms:
+        for entry_set in entry_terms:
+            for term in entry_set:
                 document_frequency[term] += 1
         count = max(len(self.entries), 1)
         self._idf: dict[str, float] = {

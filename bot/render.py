@@ -93,9 +93,15 @@ def _compose(reply: Reply, *, html: bool) -> str:
             blocks.append("\n".join([bold("Sources:"), *lines]))
         if reply.evidence:
             blocks.append(f"Evidence: {esc(reply.evidence)}")
-    elif reply.kind is ReplyKind.SUGGEST:
-        lines = [f"{number}. {esc(s.question)}" for number, s in enumerate(reply.suggestions, 1)]
-        blocks.append("\n".join([esc(reply.body), *lines]))
+    elif reply.kind is ReplyKind.MESSAGE:
+        # The front end's choices (numbers or buttons) follow; sources are listed as in answers.
+        if reply.title:
+            blocks.append(bold(reply.title))
+        if reply.body:
+            blocks.append(esc(reply.body))
+        if reply.sources:
+            render_source = source_html if html else source_text
+            blocks.append("\n".join(f"• {render_source(source)}" for source in reply.sources))
     elif reply.kind is ReplyKind.CRISIS:
         blocks.append(esc(reply.body))
         render_helpline = _helpline_html if html else _helpline_text
@@ -104,6 +110,8 @@ def _compose(reply: Reply, *, html: bool) -> str:
             blocks.append(esc(reply.closing))
     else:
         blocks.append(esc(reply.body))
+    if reply.notice:
+        blocks.append(italic(reply.notice))
     if reply.disclaimer:
         blocks.append(italic(reply.disclaimer))
     return "\n\n".join(blocks)

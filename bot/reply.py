@@ -13,6 +13,7 @@ class ReplyKind(StrEnum):
     SUGGEST = "suggest"  # "did you mean": plausible entries, none sure enough
     FALLBACK = "fallback"  # the FAQ does not cover it
     CRISIS = "crisis"  # the message is about suicide or self-harm: helplines first
+    MESSAGE = "message"  # no matching involved: a command's text, a topic list, a hint
 
 
 @dataclass(frozen=True)
@@ -37,3 +38,4 @@ class Reply:
     closing: str | None = None  # the crisis reply's last words
     disclaimer: str | None = None
     nearest_entry_id: str | None = None  # the closest entry when the reply is not an answer
+    notice: str | None = None  # e.g. that only part of a long message was read

@@ -1,8 +1,9 @@
 """SQLite storage for the maintainers' loop: unanswered questions and per-entry counts.
 
 Privacy by design: no user id, chat id, name or username is ever written. A question is kept
-with the hour it was asked (not the second), the best score and entry, and the chat type;
-obvious personal details in the text (e-mail addresses, phone numbers, @usernames, links)
+with the hour it was asked (not the second), and nothing else about it (the nearest entry is
+worked out again when the report is read, against the knowledge of that day); obvious
+personal details in the text (e-mail addresses, phone numbers, @usernames, links)
 are masked before it is stored. Rows older than the retention period are deleted.
 """
 
@@ -19,11 +20,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS unanswered (
     id INTEGER PRIMARY KEY,
     asked_hour TEXT NOT NULL,      -- UTC, truncated to the hour
-    question TEXT NOT NULL,
-    kind TEXT NOT NULL,            -- fallback | suggest
-    best_score REAL,
-    best_entry TEXT,
-    chat_type TEXT NOT NULL        -- private | group | supergroup | console
+    question TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS unanswered_hour ON unanswered(asked_hour);
 CREATE TABLE IF NOT EXISTS entry_counts (
@@ -42,6 +39,7 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 MAX_STORED_CHARS = 500
 DATABASE_FILE = "bot.sqlite3"  # inside DATA_DIR
+LOG_OFF = "The question log is off (QUESTION_LOG=off): no questions or counts are kept."
 
 
 def mask_personal_details(text: str) -> str:
@@ -50,14 +48,22 @@ def mask_personal_details(text: str) -> str:
     return text.strip()[:MAX_STORED_CHARS]
 
 
+# Columns written by earlier versions and never read: dropped when such a file is opened.
+_UNREAD_COLUMNS = ("kind", "best_score", "best_entry", "chat_type")
+_MIGRATE = """
+CREATE TABLE unanswered_new (
+    id INTEGER PRIMARY KEY, asked_hour TEXT NOT NULL, question TEXT NOT NULL
+);
+INSERT INTO unanswered_new (id, asked_hour, question) SELECT id, asked_hour, question FROM unanswered;
+DROP TABLE unanswered;
+ALTER TABLE unanswered_new RENAME TO unanswered;
+"""
+
+
 @dataclass(frozen=True)
 class UnansweredRow:
     asked_hour: str
     question: str
-    kind: str
-    best_score: float | None
-    best_entry: str | None
-    chat_type: str
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,11 @@ def _hour(moment: datetime) -> str:
 class Store:
     """One SQLite file; safe to call from the bot's event loop (short, locked transactions)."""
 
-    def __init__(self, path: Path, retention_days: int = 30, log_questions: bool = True) -> None:
+    keeps_records = True
+
+    def __init__(self, path: Path, retention_days: int = 30) -> None:
         self.path = path
         self.retention_days = retention_days
-        self.log_questions = log_questions
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -86,35 +93,28 @@ class Store:
         # In WAL mode NORMAL survives a crash of the bot (only a power loss can cost the last
         # writes) and saves an fsync per answer on the event loop.
         self._db.execute("PRAGMA synchronous=NORMAL")
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(unanswered)")}
+        if columns & set(_UNREAD_COLUMNS):
+            self._db.executescript(f"BEGIN;{_MIGRATE}COMMIT;")
         self._db.executescript(SCHEMA)
 
     @classmethod
-    def in_dir(cls, data_dir: Path, retention_days: int = 30, log_questions: bool = True) -> Store:
-        return cls(data_dir / DATABASE_FILE, retention_days, log_questions)
+    def in_dir(cls, data_dir: Path, retention_days: int = 30) -> Store:
+        return cls(data_dir / DATABASE_FILE, retention_days)
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
-    def record_unanswered(
-        self,
-        question: str,
-        kind: str,
-        best_score: float | None,
-        best_entry: str | None,
-        chat_type: str,
-        when: datetime | None = None,
-    ) -> None:
-        if not self.log_questions:
-            return
+    def record_unanswered(self, question: str, when: datetime | None = None) -> None:
         text = mask_personal_details(question)
         if not text:
             return
         moment = when or datetime.now(UTC)
         with self._lock:
             self._db.execute(
-                "INSERT INTO unanswered (asked_hour, question, kind, best_score, best_entry, chat_type) VALUES (?, ?, ?, ?, ?, ?)",
-                (_hour(moment), text, kind, best_score, best_entry, chat_type),
+                "INSERT INTO unanswered (asked_hour, question) VALUES (?, ?)",
+                (_hour(moment), text),
             )
 
     def purge_old(self, now: datetime | None = None) -> int:
@@ -127,9 +127,7 @@ class Store:
     def unanswered(
         self, days: int | None = None, now: datetime | None = None
     ) -> list[UnansweredRow]:
-        query = (
-            "SELECT asked_hour, question, kind, best_score, best_entry, chat_type FROM unanswered"
-        )
+        query = "SELECT asked_hour, question FROM unanswered"
         params: tuple[str, ...] = ()
         if days is not None:
             query += " WHERE asked_hour >= ?"
@@ -159,3 +157,38 @@ class Store:
                 "SELECT entry_id, answered, helpful, not_helpful FROM entry_counts"
             ).fetchall()
         return {row[0]: EntryCounts(*row) for row in rows}
+
+
+class NullStore(Store):
+    """QUESTION_LOG=off: the same calls, nothing kept, no file opened."""
+
+    keeps_records = False
+
+    def __init__(self, reason: str = LOG_OFF) -> None:  # no file, no connection
+        self.retention_days = 0
+        self.reason = reason  # what the reports say instead of figures
+
+    def close(self) -> None:
+        pass
+
+    def record_unanswered(self, question: str, when: datetime | None = None) -> None:
+        pass
+
+    def purge_old(self, now: datetime | None = None) -> int:
+        return 0
+
+    def unanswered(
+        self, days: int | None = None, now: datetime | None = None
+    ) -> list[UnansweredRow]:
+        return []
+
+    def _bump(self, entry_id: str, column: str) -> None:
+        pass
+
+    def entry_counts(self) -> dict[str, EntryCounts]:
+        return {}
+
+
+def open_store(data_dir: Path, retention_days: int, question_log: bool) -> Store:
+    """The bot's store: SQLite in DATA_DIR, or the null store when QUESTION_LOG=off."""
+    return Store.in_dir(data_dir, retention_days) if question_log else NullStore()

@@ -12,7 +12,14 @@ from pathlib import Path
 
 from bot import readability, render
 from bot.engine import Engine
-from bot.knowledge import Knowledge, KnowledgeError, knowledge_dir, load_eval, load_knowledge
+from bot.knowledge import (
+    Knowledge,
+    KnowledgeError,
+    knowledge_dir,
+    load_eval,
+    load_knowledge,
+    ordered,
+)
 from bot.text import normalize
 from bot.yamlsource import Problem
 
@@ -124,15 +131,13 @@ def rendered_lengths(engine: Engine) -> list[Problem]:
     return problems
 
 
-def validate(
-    directory: str | os.PathLike[str] | None = None, *, check_collisions: bool = True
-) -> Validation:
+def validate(directory: str | os.PathLike[str], *, check_collisions: bool = True) -> Validation:
     """Every problem in the knowledge folder, or none; the loaded knowledge when it loads."""
-    root = knowledge_dir(directory)
     try:
+        root = knowledge_dir(directory)
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
-        return Validation(None, sorted(error.problems, key=lambda p: (p.path, p.line)))
+        return Validation(None, ordered(error.problems))
     engine = Engine(knowledge)
     problems = rendered_lengths(engine)
     if check_collisions:

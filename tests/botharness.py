@@ -16,9 +16,9 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings, load_settings
-from bot.knowledge import REPO_KNOWLEDGE_DIR
 from bot.telegram.app import build_application
-from bot.telegram.state import STATE_KEY, BotState
+from bot.telegram.state import BotApplication, BotState
+from tests.conftest import REPO_KNOWLEDGE_DIR
 from tests.fakebotapi import FakeBotAPI
 
 ADMIN_ID = 4242
@@ -73,8 +73,8 @@ async def running_bot(settings: Settings) -> AsyncIterator[Application]:
             await application.post_shutdown(application)
 
 
-def state_of(application: Application) -> BotState:
-    state = application.bot_data[STATE_KEY]
+def state_of(application: Application | BotApplication) -> BotState:
+    state = application.bot_data.state  # type: ignore[union-attr]
     assert isinstance(state, BotState)
     return state
 

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.engine import Engine
-from bot.knowledge import REPO_KNOWLEDGE_DIR, load_knowledge
+from bot.knowledge import load_knowledge
 from tests.fakebotapi import FakeBotAPI
+
+REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 

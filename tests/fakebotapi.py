@@ -45,7 +45,7 @@ STRING_PARAMS: frozenset[str] = frozenset(
     vcard payload currency start_parameter custom_title invite_link game_short_name
     sticker photo document audio video voice animation file_id thumbnail media""".split()  # noqa: SIM905
 )
-FAULTS: tuple[str, ...] = ("429", "500", "502", "slow", "drop")
+FAULTS: tuple[str, ...] = ("429", "500", "502", "slow", "drop", "cut")
 CHAT_ACTIONS: frozenset[str] = frozenset(
     """typing upload_photo record_video upload_video record_voice upload_voice
     upload_document choose_sticker find_location record_video_note upload_video_note""".split()  # noqa: SIM905
@@ -580,7 +580,8 @@ class FakeBotAPI:
         "429" flood control with ``retry_after``; "500" JSON error; "502" an nginx HTML page;
         "slow" waits ``delay`` s and still takes effect (a slow sendMessage is delivered;
         a slow getUpdates confirms nothing); "drop" closes the connection unanswered,
-        with no effect.
+        with no effect; "cut" takes effect (a sendMessage is delivered), then closes the
+        connection unanswered: the client cannot tell it from "drop".
         """
         if fault not in FAULTS:
             raise ValueError(f"fault must be one of {FAULTS}, not {fault!r}")
@@ -679,6 +680,12 @@ class FakeBotAPI:
             if slow and method != "getUpdates":
                 self._set_status(entry, status, answer)  # delivered now; the answer is late
                 self._stopping.wait(slow)
+            if kind == "cut":  # it took effect; the answer never reaches the client
+                self._set_status(entry, status, answer)
+                h.close_connection = True
+                with contextlib.suppress(OSError):
+                    h.connection.shutdown(socket.SHUT_RDWR)
+                return 0, None
         self._set_status(entry, status, answer)
         return (status if isinstance(status, int) else 0), answer
 

@@ -171,3 +171,15 @@ def test_run_refuses_a_bad_concurrency_setting(value: str, says: str) -> None:
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1
     assert "CONCURRENT_UPDATES" in result.stderr and says in result.stderr
+
+
+def test_a_missing_knowledge_folder_is_one_clear_error(tmp_path: Path) -> None:
+    """The knowledge folder is ./knowledge where the bot starts, or KNOWLEDGE_DIR: elsewhere,
+    the error says how to point the bot at it."""
+    result = run_cli("ask", "what is esketamine", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "knowledge folder not found" in result.stderr and "KNOWLEDGE_DIR" in result.stderr
+    found = run_cli(
+        "ask", "what is esketamine", cwd=tmp_path, env={"KNOWLEDGE_DIR": str(REPO / "knowledge")}
+    )
+    assert found.returncode == 0 and "Esketamine" in found.stdout

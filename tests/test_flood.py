@@ -15,10 +15,9 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from bot.knowledge import REPO_KNOWLEDGE_DIR
 from bot.telegram.texts import SLOW_DOWN
 from tests.botharness import bot_settings, run_with_bot, running_bot, state_of
-from tests.conftest import FIXTURE_KNOWLEDGE
+from tests.conftest import FIXTURE_KNOWLEDGE, REPO_KNOWLEDGE_DIR
 from tests.fakebotapi import FakeBotAPI
 
 FLOODER = 5001

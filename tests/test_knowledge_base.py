@@ -10,14 +10,9 @@ import pytest
 from bot import render
 from bot.engine import Engine
 from bot.evaluation import run_eval
-from bot.knowledge import (
-    CRISIS_EXPECTATION,
-    REPO_KNOWLEDGE_DIR,
-    SOURCELESS_EVIDENCE,
-    EvalSet,
-    load_eval,
-)
+from bot.knowledge import CRISIS_EXPECTATION, SOURCELESS_EVIDENCE, EvalSet, load_eval
 from bot.text import normalize
+from tests.conftest import REPO_KNOWLEDGE_DIR
 from tests.telegram_html import check_telegram_html
 
 CRISIS_WORDS = re.compile(

@@ -12,8 +12,8 @@ from pathlib import Path
 from telegram.ext import Application
 
 from bot.engine import Engine
-from bot.maintenance import group_questions
-from bot.store import Store, mask_personal_details
+from bot.maintenance import group_questions, stats_text, unanswered_text
+from bot.store import NullStore, Store, mask_personal_details
 from tests.botharness import bot_settings, run_with_bot
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
@@ -112,16 +112,15 @@ def test_answers_are_not_logged_and_log_can_be_off(fake_api: FakeBotAPI, tmp_pat
             api, tmp_path / "off", knowledge=FIXTURE_KNOWLEDGE, QUESTION_LOG="off"
         )
         run_with_bot(api, settings, quiet)
-    assert "bitcoin price" not in _all_cells(tmp_path / "off" / "bot.sqlite3")
+    # Off means the null store: no database is even created.
+    assert not (tmp_path / "off" / "bot.sqlite3").exists()
 
 
 def test_retention_deletes_old_questions(tmp_path: Path) -> None:
     store = Store.in_dir(tmp_path, retention_days=30)
     now = datetime(2026, 6, 1, 12, 30, tzinfo=UTC)
-    store.record_unanswered(
-        "old one", "fallback", 10.0, None, "private", when=now - timedelta(days=31)
-    )
-    store.record_unanswered("new one", "suggest", 40.0, "x", "group", when=now - timedelta(days=2))
+    store.record_unanswered("old one", when=now - timedelta(days=31))
+    store.record_unanswered("new one", when=now - timedelta(days=2))
     assert store.purge_old(now=now) == 1
     rows = store.unanswered()
     assert [r.question for r in rows] == ["new one"]
@@ -144,10 +143,37 @@ def test_grouping_suggests_variant_or_new_entry(fixture_engine: Engine, tmp_path
         "nasal spray name?",
         "bitcoin price",
     ]:
-        store.record_unanswered(question, "fallback", None, None, "private")
+        store.record_unanswered(question)
     groups = group_questions(store.unanswered(), fixture_engine)
     assert [len(g.rows) for g in groups] == [3, 1]
     assert groups[0].nearest_entry == "what-is-esketamine"
     assert "variant of 'what-is-esketamine'" in groups[0].advice(fixture_engine)
     assert "new entry" in groups[1].advice(fixture_engine)
     store.close()
+
+
+def test_only_the_hour_and_the_question_are_kept(tmp_path: Path) -> None:
+    """A database from an earlier version loses its unread columns (score, entry, chat type)."""
+    path = tmp_path / "bot.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE unanswered (id INTEGER PRIMARY KEY, asked_hour TEXT NOT NULL, "
+        "question TEXT NOT NULL, kind TEXT NOT NULL, best_score REAL, best_entry TEXT, "
+        "chat_type TEXT NOT NULL);"
+        "INSERT INTO unanswered VALUES (1, '2026-05-30T12:00Z', 'old question', 'fallback', "
+        "10.0, NULL, 'private');"
+    )
+    old.close()
+    store = Store(path)
+    assert [r.question for r in store.unanswered()] == ["old question"]
+    store.record_unanswered("new question")
+    store.close()
+    columns = [row[1] for row in sqlite3.connect(path).execute("PRAGMA table_info(unanswered)")]
+    assert columns == ["id", "asked_hour", "question"]
+
+
+def test_log_off_reports_say_so(fixture_engine: Engine) -> None:
+    store = NullStore()
+    store.record_unanswered("bitcoin price")
+    assert "QUESTION_LOG=off" in unanswered_text(fixture_engine, store)
+    assert stats_text(fixture_engine, store).startswith("The question log is off")

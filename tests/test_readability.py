@@ -12,6 +12,7 @@ from bot import readability
 from bot.cli import main
 from bot.engine import Engine
 from bot.maintenance import stats_text
+from bot.store import NullStore
 from bot.validate import reading_level, validate
 
 
@@ -85,7 +86,7 @@ def test_long_words_and_sentences_raise_the_grade() -> None:
 
 
 def test_stats_prints_the_reading_level(shipped_engine: Engine) -> None:
-    text = stats_text(shipped_engine, None)
+    text = stats_text(shipped_engine, NullStore())
     assert "reading level (Flesch-Kincaid grade): mean" in text
 
 

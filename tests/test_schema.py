@@ -22,8 +22,8 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from bot import knowledge as loader
-from bot.knowledge import REPO_KNOWLEDGE_DIR
 from bot.validate import MAX_ANSWER_CHARS, validate
+from tests.conftest import REPO_KNOWLEDGE_DIR
 
 SCHEMA_DIR = REPO_KNOWLEDGE_DIR / "schema"
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.validate import validate
+from tests.conftest import REPO_KNOWLEDGE_DIR
 
 
 def _lines_of(path: Path, needle: str) -> int:
@@ -161,5 +162,34 @@ def test_bad_regex_in_safety(knowledge_copy: Path) -> None:
 
 
 def test_shipped_knowledge_is_valid() -> None:
-    result = validate()
+    result = validate(REPO_KNOWLEDGE_DIR)
     assert result.ok, "\n".join(str(p) for p in result.problems)
+
+
+def test_syntax_error_comes_first_and_references_into_the_broken_file_are_not_unknown(
+    knowledge_copy: Path,
+) -> None:
+    faq = knowledge_copy / "faq"
+    (faq / "more.yaml").write_text(
+        "entries:\n  - id: extra-entry\n    topic: [broken\n"  # a syntax error
+    )
+    basics = faq / "basics.yaml"
+    basics.write_text(basics.read_text().replace("related: [", "related: [extra-entry, ", 1))
+    problems = _messages(knowledge_copy)
+    assert "YAML syntax error" in problems[0] and "more.yaml" in problems[0]
+    assert not [p for p in problems if "unknown related entry 'extra-entry'" in p]
+
+
+def test_duplicate_id_names_both_places_and_blames_the_later(knowledge_copy: Path) -> None:
+    faq = knowledge_copy / "faq"
+    basics = faq / "basics.yaml"
+    first_line = _lines_of(basics, "id: what-is-ketamine")
+    (faq / "zz-later.yaml").write_text(
+        basics.read_text()
+        .replace("id: what-is-esketamine", "id: copy-one")
+        .replace("id: nmda-mechanism", "id: copy-two")
+    )
+    problems = [p for p in _messages(knowledge_copy) if "duplicate id 'what-is-ketamine'" in p]
+    assert problems, _messages(knowledge_copy)
+    assert "zz-later.yaml:" in problems[0].split(": duplicate")[0]
+    assert f"basics.yaml:{first_line}" in problems[0]

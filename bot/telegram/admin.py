@@ -9,23 +9,26 @@ from __future__ import annotations
 import asyncio
 import logging
 from html import escape
+from typing import Any
 
 from telegram import Message, Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import maintenance
 from bot.reload import Signature, knowledge_signature, load_engine
-from bot.telegram.commands import chunks
-from bot.telegram.state import BotState, get_state
+from bot.telegram.replies import chunks
+from bot.telegram.state import BotApplication, BotContext, BotState
 
 log = logging.getLogger(__name__)
-WATCH_INTERVAL = 1.0  # seconds between looks at the knowledge folder
-# An edit must stay unchanged this long before it is loaded (editors save in steps).
+# context.application is typed loosely by python-telegram-bot: either kind will do here.
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# Seconds between looks at the knowledge folder; an edit must look the same twice in a row
+# before it is loaded (editors save in steps).
 SETTLE_TIME = 0.5
 PURGE_INTERVAL = 3600.0
 
 
-async def reload_knowledge(application: Application, state: BotState, reason: str) -> bool:
+async def reload_knowledge(application: AnyApplication, state: BotState, reason: str) -> bool:
     """Validate and swap in new knowledge; on failure keep serving and tell the admins."""
     directory = state.settings.knowledge_dir
     result = await asyncio.to_thread(load_engine, directory)
@@ -43,7 +46,7 @@ async def reload_knowledge(application: Application, state: BotState, reason: st
     return False
 
 
-async def notify_admins(application: Application, state: BotState, text: str) -> None:
+async def notify_admins(application: AnyApplication, state: BotState, text: str) -> None:
     lines = [escape(line, quote=False) for line in text.splitlines()]
     for admin_id in sorted(state.settings.admin_user_ids):
         for message in chunks(lines, limit=4000):
@@ -54,57 +57,76 @@ async def notify_admins(application: Application, state: BotState, text: str) ->
                 log.warning("could not notify admin: %s", type(error).__name__)
 
 
-async def watch_knowledge(application: Application, state: BotState) -> None:
-    """Reload when the knowledge files change; also purge old questions now and then."""
-    directory = state.settings.knowledge_dir
-    seen: Signature = await asyncio.to_thread(knowledge_signature, directory)
-    last_purge = 0.0
-    loop = asyncio.get_running_loop()
-    while True:
-        await asyncio.sleep(WATCH_INTERVAL)
-        try:
-            if state.store is not None and loop.time() - last_purge >= PURGE_INTERVAL:
-                await asyncio.to_thread(state.store.purge_old)
-                last_purge = loop.time()
-            if not state.settings.watch_knowledge:
-                continue
-            current = await asyncio.to_thread(knowledge_signature, directory)
-            if current == seen:
-                continue
-            await asyncio.sleep(SETTLE_TIME)
-            settled = await asyncio.to_thread(knowledge_signature, directory)
-            if settled != current:
-                continue  # still being written: look again next round
-            seen = settled
-            await reload_knowledge(application, state, "files changed")
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("knowledge watcher failed; trying again")
+class KnowledgeWatcher:
+    """A JobQueue job every WATCH_INTERVAL: reload when the knowledge files changed and have
+    stayed unchanged for SETTLE_TIME (editors save in steps)."""
+
+    def __init__(self, seen: Signature) -> None:
+        self.seen = seen
+        self.changed: Signature | None = None  # a change waiting to settle
+
+    async def __call__(self, context: BotContext) -> None:
+        state = context.state
+        current = await asyncio.to_thread(knowledge_signature, state.settings.knowledge_dir)
+        if current == self.seen:
+            self.changed = None
+            return
+        if current != self.changed:
+            self.changed = current  # still being written, or just written: look again
+            return
+        self.seen, self.changed = current, None
+        await reload_knowledge(context.application, state, "files changed")
 
 
-async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def purge_old_questions(context: BotContext) -> None:
+    """A JobQueue job: questions past QUESTION_LOG_DAYS are deleted."""
+    await asyncio.to_thread(context.state.store.purge_old)
+
+
+async def start_jobs(application: BotApplication, state: BotState) -> None:
+    """The watcher and the purge as python-telegram-bot jobs: started and stopped with the
+    application, their failures go to the error handler."""
+    jobs = application.job_queue
+    assert jobs is not None  # the job-queue extra is a dependency
+    # A late run is simply run (no "missed" warnings on a busy machine), and runs that piled
+    # up are one run.
+    late = {"misfire_grace_time": None, "coalesce": True}
+    jobs.run_repeating(
+        purge_old_questions, interval=PURGE_INTERVAL, first=0.0, name="purge", job_kwargs=late
+    )
+    if state.settings.watch_knowledge:
+        seen = await asyncio.to_thread(knowledge_signature, state.settings.knowledge_dir)
+        jobs.run_repeating(
+            KnowledgeWatcher(seen),
+            interval=SETTLE_TIME,
+            first=SETTLE_TIME,
+            name="watcher",
+            job_kwargs=late,
+        )
+
+
+async def on_reload(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    state = get_state(context)
+    state = context.state
     # A rejected reload reaches every admin (this one included) through notify_admins.
     if await reload_knowledge(context.application, state, "/reload"):
         count = len(state.engine.knowledge.entries)
         await update.effective_message.reply_text(f"Knowledge reloaded: {count} entries.")
 
 
-async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_stats(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    state = get_state(context)
+    state = context.state
     text = await asyncio.to_thread(maintenance.stats_text, state.engine, state.store)
     await reply_preformatted(update.effective_message, text)
 
 
-async def on_unanswered(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_unanswered(update: Update, context: BotContext) -> None:
     if update.effective_message is None:
         return
-    state = get_state(context)
+    state = context.state
     days = int(context.args[0]) if context.args and context.args[0].isdigit() else None
     text = await asyncio.to_thread(maintenance.unanswered_text, state.engine, state.store, days)
     await reply_preformatted(update.effective_message, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -15,11 +14,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
-    ApplicationBuilder,
     ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
-    ContextTypes,
     Defaults,
     InlineQueryHandler,
     MessageHandler,
@@ -31,12 +28,12 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.ratelimit import FloodGate, Verdict
-from bot.store import Store
+from bot.store import open_store
 from bot.telegram import admin, buttons, commands, groups, inline, private
 from bot.telegram.ordering import PerChatOrder
-from bot.telegram.state import STATE_KEY, BotState, get_state
+from bot.telegram.state import CONTEXT_TYPES, BotApplication, BotContext, BotState, get_state
 from bot.telegram.texts import SLOW_DOWN
-from bot.telegram.transport import PollingRequest, ResilientRequest, quiet_duplicate_request_errors
+from bot.telegram.transport import PollingRequest, SendOnceRequest, quiet_duplicate_request_errors
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +81,8 @@ def configure_logging(settings: Settings) -> None:
     # httpx logs every request URL, and those URLs carry the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # APScheduler (the JobQueue) logs every run of the knowledge watcher at INFO.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def api_base_urls(base_url: str) -> tuple[str, str]:
@@ -94,7 +93,7 @@ def api_base_urls(base_url: str) -> tuple[str, str]:
     return base, base[: -len("/bot")] + "/file/bot"
 
 
-async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def flood_guard(update: Update, context: BotContext) -> None:
     """Runs before every handler: one user flooding a private chat gets one note, then silence."""
     user = update.effective_user
     chat = update.effective_chat
@@ -119,7 +118,7 @@ async def flood_guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     raise ApplicationHandlerStop
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log every failure and keep running. Update contents are not logged: they are health data."""
     kind = type(update).__name__
     if isinstance(update, Update):
@@ -127,30 +126,32 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("error while handling %s: %s", kind, context.error, exc_info=context.error)
 
 
-def add_handlers(application: Application, settings: Settings) -> None:
+def add_handlers(application: BotApplication, settings: Settings) -> None:
     application.add_handler(TypeHandler(Update, flood_guard), group=-1)
     admins = filters.User(user_id=sorted(settings.admin_user_ids)) & PRIVATE
     application.add_handler(CommandHandler("reload", admin.on_reload, filters=admins))
     application.add_handler(CommandHandler("stats", admin.on_stats, filters=admins))
     application.add_handler(CommandHandler("unanswered", admin.on_unanswered, filters=admins))
-    application.add_handler(CommandHandler("start", commands.on_start))
-    application.add_handler(CommandHandler("help", commands.on_help))
-    application.add_handler(CommandHandler("ask", commands.on_ask))
-    application.add_handler(CommandHandler("topics", commands.on_topics))
-    application.add_handler(CommandHandler("sources", commands.on_sources))
-    application.add_handler(CommandHandler("disclaimer", commands.on_disclaimer))
-    application.add_handler(MessageHandler(PRIVATE & filters.COMMAND, private.on_unknown_command))
-    # Edited questions in private chats are answered again; in groups edits are ignored.
-    private_text = PRIVATE & filters.TEXT & ~filters.COMMAND
+    # Private chats: every text, commands included, goes to the conversation (the console's
+    # too). Edited questions are answered again; in groups edits are ignored.
     application.add_handler(
         MessageHandler(
-            private_text & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
+            PRIVATE
+            & filters.TEXT
+            & (filters.UpdateType.MESSAGE | filters.UpdateType.EDITED_MESSAGE),
             private.on_private_text,
         )
     )
     application.add_handler(
         MessageHandler(
             PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, private.on_private_other
+        )
+    )
+    application.add_handler(
+        CommandHandler(
+            list(commands.GROUP_COMMANDS),
+            commands.on_group_command,
+            filters=GROUPS & filters.UpdateType.MESSAGE,
         )
     )
     application.add_handler(
@@ -166,16 +167,17 @@ def add_handlers(application: Application, settings: Settings) -> None:
 
 def build_application(
     settings: Settings, engine: Engine | None = None, *, rate_limiter: bool = True
-) -> Application:
+) -> BotApplication:
     """The whole bot. Tests pass their own settings (base URL of a local fake Bot API)."""
     token = settings.require_token()
     engine = engine or Engine(load_knowledge(settings.knowledge_dir))
     base_url, base_file_url = api_base_urls(settings.api_base_url)
-    builder: ApplicationBuilder = (
+    builder = (
         Application.builder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
+        .context_types(CONTEXT_TYPES)
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
@@ -183,21 +185,22 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(ResilientRequest(settings.concurrent_updates))
+        .request(SendOnceRequest(settings.concurrent_updates))
         .get_updates_request(PollingRequest(connection_pool_size=1))
         .concurrent_updates(PerChatOrder(settings.concurrent_updates))
     )
     quiet_duplicate_request_errors()
+    application: BotApplication
     if rate_limiter:
         # Telegram's limits (30 msg/s, 20 msg/min per group), and retries where a 429 says when;
-        # 5xx answers and dropped connections are retried by ResilientRequest.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
-    application = builder.build()
-    store = Store.in_dir(settings.data_dir, settings.question_log_days, settings.question_log)
-    application.bot_data[STATE_KEY] = BotState(
+        # connections that could not be opened are retried by SendOnceRequest.
+        application = builder.rate_limiter(AIORateLimiter(max_retries=3)).build()
+    else:
+        application = builder.build()
+    application.bot_data.state = BotState(
         settings=settings,
         engine=engine,
-        store=store,
+        store=open_store(settings.data_dir, settings.question_log_days, settings.question_log),
         group_gate=FloodGate(settings.group_answers_per_minute, 60.0),
         user_gate=FloodGate(settings.user_messages_per_minute, 60.0),
     )
@@ -205,13 +208,13 @@ def build_application(
     return application
 
 
-async def _post_init(application: Application) -> None:
-    state: BotState = application.bot_data[STATE_KEY]
+async def _post_init(application: BotApplication) -> None:
+    state = application.bot_data.state
     try:
         await application.bot.set_my_commands(list(COMMANDS))
     except Exception as error:  # commands are a convenience: never a reason not to start
         log.warning("could not register commands: %s", type(error).__name__)
-    application.bot_data["watcher"] = asyncio.create_task(admin.watch_knowledge(application, state))
+    await admin.start_jobs(application, state)
     log.info(
         "bot @%s started with %d entries",
         application.bot.username,
@@ -219,15 +222,8 @@ async def _post_init(application: Application) -> None:
     )
 
 
-async def _post_shutdown(application: Application) -> None:
-    watcher = application.bot_data.pop("watcher", None)
-    if watcher is not None:
-        watcher.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watcher
-    state: BotState = application.bot_data[STATE_KEY]
-    if state.store is not None:
-        state.store.close()
+async def _post_shutdown(application: BotApplication) -> None:
+    application.bot_data.state.store.close()
 
 
 def run_bot(settings: Settings) -> int:

@@ -6,10 +6,9 @@ import re
 
 from telegram import Message, Update
 from telegram.constants import MessageEntityType
-from telegram.ext import ContextTypes
 
 from bot.telegram.commands import answer_question
-from bot.telegram.state import get_state
+from bot.telegram.state import BotContext
 
 
 def addressed_question(message: Message, bot_id: int, bot_username: str) -> str | None:
@@ -35,14 +34,14 @@ def addressed_question(message: Message, bot_id: int, bot_username: str) -> str 
     return " ".join(question.split())
 
 
-async def on_group_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_group_text(update: Update, context: BotContext) -> None:
     message = update.message
     if message is None:
         return
     question = addressed_question(message, context.bot.id, context.bot.username)
     if question is None:
         return  # ordinary chatter: never answered
-    state = get_state(context)
+    state = context.state
     if not question:
         await message.reply_text(state.engine.knowledge.messages.help, do_quote=True)
         return

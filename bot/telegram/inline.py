@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
-from telegram.ext import ContextTypes
+from telegram.constants import ParseMode
 
 from bot import render
+from bot.conversation import Conversation
 from bot.engine import Engine
-from bot.reply import ReplyKind
-from bot.telegram.state import get_state
+from bot.reply import Reply, ReplyKind
+from bot.telegram.state import BotContext
 
 MAX_RESULTS = 10
 CACHE_SECONDS = 60  # short, so that a knowledge reload shows up quickly
@@ -27,22 +26,30 @@ def _article(result_id: str, title: str, description: str, html: str) -> InlineQ
         id=result_id,
         title=title,
         description=description,
-        input_message_content=InputTextMessageContent(html, parse_mode="HTML"),
+        input_message_content=InputTextMessageContent(html, parse_mode=ParseMode.HTML),
     )
 
 
 def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]:
-    """Topics for an empty query; crisis help first for a crisis query; else the best answers."""
+    """Topics for an empty query; crisis help first for a crisis query; else the answers the
+    engine found, from the one ranking it made: the answer and its related questions, or the
+    "did you mean" entries."""
     knowledge = engine.knowledge
     query = query.strip()
     if not query:
+        conversation = Conversation(engine)
         results = []
         for index, topic in enumerate(knowledge.topics):
-            questions = [entry.question for entry in knowledge.entries_in(topic)]
-            listing = "\n".join(f"• {escape(q, quote=False)}" for q in questions)
-            html = f"<b>{escape(topic, quote=False)}</b>\n{listing}"
+            # The topic's questions, rendered (escaped, within Telegram's limit) by render.
+            turn = conversation.topic(index)
+            questions = [choice.label for choice in turn.choices if choice.entry_id]
+            listing = render.html(
+                Reply(
+                    kind=ReplyKind.MESSAGE, body="\n".join(f"• {q}" for q in questions), title=topic
+                )
+            )
             results.append(
-                _article(f"topic-{index}", topic, _first_line("; ".join(questions)), html[:4096])
+                _article(f"topic-{index}", topic, _first_line("; ".join(questions)), listing)
             )
         return results[:50]
     reply = engine.answer(query)
@@ -55,17 +62,11 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
                 render.html(reply),
             )
         ]
-    entries = [
-        s.entry
-        for s in engine.matcher.rank(query, limit=MAX_RESULTS)
-        if s.score >= engine.thresholds.suggestion_floor
-    ]
     if reply.kind is ReplyKind.ANSWER and reply.entry_id:
-        # A safety rule may route to an entry the ranking would not put first.
-        entries = [
-            knowledge.entry_by_id[reply.entry_id],
-            *(e for e in entries if e.id != reply.entry_id),
-        ]
+        ids = [reply.entry_id, *(s.entry_id for s in reply.related)]
+    else:
+        ids = [s.entry_id for s in reply.suggestions]
+    entries = [knowledge.entry_by_id[i] for i in dict.fromkeys(ids) if i in knowledge.entry_by_id]
     return [
         _article(
             entry.id,
@@ -77,9 +78,9 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
     ]
 
 
-async def on_inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = inline_results(get_state(context).engine, query.query)
+    results = inline_results(context.state.engine, query.query)
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=False)

@@ -9,14 +9,13 @@ Data formats (all ASCII, at most 64 bytes):
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.knowledge import Knowledge
-from bot.reply import Reply, ReplyKind, Suggestion
+from bot.conversation import Choice, ChoiceKind, Turn
+from bot.reply import ReplyKind
 
 MAX_CALLBACK_BYTES = 64
 MAX_BUTTON_TEXT = 60
@@ -60,34 +59,35 @@ def _label(text: str) -> str:
     return text if len(text) <= MAX_BUTTON_TEXT else text[: MAX_BUTTON_TEXT - 1] + "…"
 
 
-def entry_button(entry_id: str, question: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(_label(question), callback_data=_data(f"e:{entry_id}"))
+def choice_data(choice: Choice) -> str:
+    """The callback data of a choice's button (the console numbers the same choices)."""
+    if choice.kind is ChoiceKind.ENTRY:
+        return _data(f"e:{choice.entry_id}")
+    if choice.kind is ChoiceKind.TOPIC:
+        return f"t:{choice.topic}"
+    return "t"
 
 
-def reply_keyboard(reply: Reply, *, feedback: bool) -> InlineKeyboardMarkup | None:
-    """Suggestions as buttons; related questions (and, in private chats, feedback) under answers."""
-    return _keyboard(reply.kind, reply.entry_id, reply.suggestions, reply.related, feedback)
+def callback_choice(callback: Callback) -> Choice | None:
+    """A pressed button as the conversation's choice; votes are not choices."""
+    if callback.action == "entry":
+        return Choice(ChoiceKind.ENTRY, "", entry_id=callback.entry_id or "")
+    if callback.action == "topic" and callback.topic is not None:
+        return Choice(ChoiceKind.TOPIC, "", topic=callback.topic)
+    if callback.action == "topics":
+        return Choice(ChoiceKind.TOPICS, "")
+    return None
 
 
-# There are only as many distinct keyboards as answers and suggestion lists, so each is built
-# once. Telegram objects are immutable once built: one instance can be sent any number of times.
-@functools.lru_cache(maxsize=512)
-def _keyboard(
-    kind: ReplyKind,
-    entry_id: str | None,
-    suggestions: tuple[Suggestion, ...],
-    related: tuple[Suggestion, ...],
-    feedback: bool,
-) -> InlineKeyboardMarkup | None:
-    rows: list[list[InlineKeyboardButton]] = []
-    if kind is ReplyKind.SUGGEST:
-        rows = [[entry_button(s.entry_id, s.question)] for s in suggestions]
-    elif kind is ReplyKind.ANSWER and entry_id:
-        rows = [[entry_button(s.entry_id, s.question)] for s in related]
-        if feedback:
-            rows.append(feedback_row(entry_id))
-    elif kind is ReplyKind.FALLBACK:
-        rows = [[InlineKeyboardButton("Browse topics", callback_data="t")]]
+def turn_keyboard(turn: Turn, *, feedback: bool) -> InlineKeyboardMarkup | None:
+    """A turn's choices as buttons, one a row; under an answer (in private chats) the votes."""
+    rows = [
+        [InlineKeyboardButton(_label(choice.label), callback_data=choice_data(choice))]
+        for choice in turn.choices
+    ]
+    reply = turn.reply
+    if feedback and reply.kind is ReplyKind.ANSWER and reply.entry_id:
+        rows.append(feedback_row(reply.entry_id))
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -108,18 +108,3 @@ def without_feedback(markup: InlineKeyboardMarkup | None) -> InlineKeyboardMarku
         if not any(str(button.callback_data or "").startswith("v:") for button in row)
     ]
     return InlineKeyboardMarkup(rows) if rows else None
-
-
-def topics_keyboard(knowledge: Knowledge) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_label(topic), callback_data=f"t:{index}")]
-            for index, topic in enumerate(knowledge.topics)
-        ]
-    )
-
-
-def topic_keyboard(knowledge: Knowledge, topic: str) -> InlineKeyboardMarkup:
-    rows = [[entry_button(entry.id, entry.question)] for entry in knowledge.entries_in(topic)]
-    rows.append([InlineKeyboardButton("« All topics", callback_data="t")])
-    return InlineKeyboardMarkup(rows)

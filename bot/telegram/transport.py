@@ -1,4 +1,14 @@
-"""HTTP transport to the Bot API: retries what Telegram never acted on, logs each fault once.
+"""HTTP transport to the Bot API: python-telegram-bot's own HTTPXRequest, retrying a call only
+when it provably never reached Telegram, so that no answer is ever sent twice.
+
+Once a request has been written, a lost connection, a timeout or a 5xx answer says nothing
+about whether Telegram acted: a sendMessage may have been delivered. Calls with an effect a
+user can see (sending, editing, answering a button or an inline query) are then not repeated:
+the fault is logged once and the error goes to the handler. What is retried, a few times with
+a short backoff: a connection that could not be opened, and a wait for a free connection in
+the pool (python-telegram-bot says so itself: "the request was not sent to Telegram"); and
+calls without effects (getMe, setMyCommands...) after any network fault or 5xx. A 429 is left
+to AIORateLimiter, which waits as long as Telegram says.
 
 The URLs passed through here carry the token: they are never logged; only the method name is.
 """
@@ -6,16 +16,13 @@ The URLs passed through here carry the token: they are never logged; only the me
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from http import HTTPStatus
 from typing import Any
 
 import httpx
-from telegram._utils.defaultvalue import DefaultValue
-from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
-from telegram.request import BaseRequest, HTTPXRequest, RequestData
+from telegram.request import HTTPXRequest
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -23,64 +30,37 @@ BACKOFF_SECONDS = 0.5  # doubled after each failed try
 # Connections beyond one per update in flight, for admin notices and the like: no call waits
 # for a free connection.
 SPARE_CONNECTIONS = 4
+# Methods whose repetition a user would see (a second message, a second edit), matched on the
+# name's start: sendMessage, editMessageText, answerCallbackQuery, answerInlineQuery...
+EFFECT_PREFIXES = ("send", "edit", "answer", "copy", "forward")
+# Faults that happen before a request is written: httpx raises these without sending a byte.
+NOT_SENT: tuple[type[BaseException], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
 
 
-def _method(url: str) -> str:
+def method_name(url: str) -> str:
     return url.rsplit("/", 1)[-1]
 
 
-def _pick(value: ODVInput[float], default: float | None) -> float | None:
-    return default if isinstance(value, DefaultValue) else value
+def has_effect(method: str) -> bool:
+    return method.lower().startswith(EFFECT_PREFIXES)
 
 
-class JsonRequest(HTTPXRequest):
-    """Sends a call's parameters as one JSON body, which the Bot API accepts, where
-    python-telegram-bot form-encodes them: percent-encoding an HTML answer one character at a
-    time cost more CPU per reply than matching the question (bench/NOTES.md). Uploads still go
-    as multipart, through python-telegram-bot's own code."""
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        write_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        connect_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-        pool_timeout: ODVInput[float] = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
-        if request_data is None or request_data.contains_files:
-            return await super().do_request(url, method, request_data, *timeouts)
-        # The same defaults, client and error mapping as HTTPXRequest.do_request (22.x).
-        client = self._client
-        timeout = httpx.Timeout(
-            connect=_pick(connect_timeout, client.timeout.connect),
-            read=_pick(read_timeout, client.timeout.read),
-            write=_pick(write_timeout, client.timeout.write),
-            pool=_pick(pool_timeout, client.timeout.pool),
-        )
-        # ASCII with escapes: a lone surrogate from a user's text cannot make encoding fail.
-        body = json.dumps(request_data.parameters, separators=(",", ":")).encode("ascii")
-        headers = {"User-Agent": self.USER_AGENT, "Content-Type": "application/json"}
-        try:
-            response = await client.request(
-                method=method, url=url, headers=headers, timeout=timeout, content=body
-            )
-        except httpx.PoolTimeout as error:
-            raise TimedOut("Pool timeout: the request was not sent to Telegram") from error
-        except httpx.TimeoutException as error:
-            raise TimedOut from error
-        except httpx.HTTPError as error:
-            raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
-        return response.status_code, response.content
+def never_sent(error: BaseException) -> bool:
+    """True only when the request provably never left this machine."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, NOT_SENT):
+            return True
+        cause = cause.__cause__
+    return False
 
 
-class ResilientRequest(JsonRequest):
-    """Every call but getUpdates. A 5xx answer or a connection dropped before any answer is
-    tried again a few times, with a short backoff. A timeout is not: the call may have taken
-    effect (a slow sendMessage is delivered), and repeating it would answer twice. A 429 is left
-    to AIORateLimiter, which waits as long as Telegram says; a 4xx would only fail again."""
+class SendOnceRequest(HTTPXRequest):
+    """Every call but getUpdates."""
 
     def __init__(self, concurrent_updates: int, **kwargs: Any) -> None:
         super().__init__(connection_pool_size=concurrent_updates + SPARE_CONNECTIONS, **kwargs)
@@ -88,24 +68,35 @@ class ResilientRequest(JsonRequest):
     async def do_request(
         self, url: str, method: str, *args: Any, **kwargs: Any
     ) -> tuple[int, bytes]:
+        name = method_name(url)
+        effect = has_effect(name)
         for attempt in range(RETRIES + 1):
+            last = attempt == RETRIES
             try:
                 code, payload = await super().do_request(url, method, *args, **kwargs)
-            except TimedOut:
-                raise
-            except NetworkError as error:
-                if attempt == RETRIES:
+            except NetworkError as error:  # TimedOut included
+                if never_sent(error) and not last:
+                    log.warning("%s was not sent (%s); trying again", name, _why(error))
+                elif effect or isinstance(error, TimedOut) or last:
+                    # It may have taken effect: repeating it could answer twice. The error
+                    # handler logs it (once).
                     raise
-                log.warning("%s failed (%s); retrying", _method(url), type(error).__name__)
+                else:
+                    log.warning("%s failed (%s); trying again", name, _why(error))
             else:
-                if code < HTTPStatus.INTERNAL_SERVER_ERROR or attempt == RETRIES:
-                    return code, payload
-                log.warning("%s got HTTP %d from the Bot API; retrying", _method(url), code)
+                if code < HTTPStatus.INTERNAL_SERVER_ERROR or last or effect:
+                    return code, payload  # a 5xx becomes an error, logged by the handler
+                log.warning("%s got HTTP %d from the Bot API; trying again", name, code)
             await asyncio.sleep(BACKOFF_SECONDS * 2**attempt)
         raise AssertionError("unreachable")
 
 
-class PollingRequest(JsonRequest):
+def _why(error: BaseException) -> str:
+    cause = error.__cause__
+    return type(cause).__name__ if cause is not None else type(error).__name__
+
+
+class PollingRequest(HTTPXRequest):
     """getUpdates. python-telegram-bot's polling loop already retries every failure, but it logs
     a 429 and a timeout only at DEBUG: an operator should see each of them once."""
 
