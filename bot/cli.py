@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -13,9 +15,10 @@ from bot import maintenance, render
 from bot.config import ConfigError, Settings, load_settings
 from bot.engine import Engine
 from bot.evaluation import EvalReport, run_eval
+from bot.health import HEALTH_FILE, verdict_from_file
 from bot.knowledge import KnowledgeError, load_eval, load_knowledge
 from bot.reply import Reply, ReplyKind
-from bot.store import DATABASE_FILE, Store
+from bot.store import DATABASE_FILE, StoreBackend, open_store
 from bot.validate import validate
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -197,11 +200,10 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if report.passed else EXIT_FAILED
 
 
-def _open_store(settings: Settings) -> Store | None:
-    path = settings.data_dir / DATABASE_FILE
-    if not path.exists():
+def _open_store(settings: Settings) -> StoreBackend | None:
+    if not settings.database_url and not (settings.data_dir / DATABASE_FILE).exists():
         return None
-    return Store(path, settings.question_log_days, settings.question_log)
+    return open_store(settings)
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
@@ -230,6 +232,26 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
         if store is not None:
             store.close()
     return EXIT_OK
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    """The Docker HEALTHCHECK: exit 0 when the running bot is healthy, 1 with the reason."""
+    if settings.webhook_url:
+        host = (
+            "127.0.0.1" if settings.webhook_listen in ("0.0.0.0", "::") else settings.webhook_listen
+        )
+        url = f"http://{host}:{settings.webhook_port}/healthz"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                healthy, why = response.status == 200, response.read().decode()
+        except urllib.error.HTTPError as error:
+            healthy, why = False, error.read().decode(errors="replace")
+        except OSError as error:
+            healthy, why = False, f"{url}: {error}"
+    else:
+        healthy, why = verdict_from_file(settings.data_dir / HEALTH_FILE)
+    print(why, file=sys.stdout if healthy else sys.stderr)
+    return EXIT_OK if healthy else EXIT_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "stats", parents=[common], help="per-entry answers and feedback, and the eval figures"
     )
+    commands.add_parser(
+        "health", parents=[common], help="is the running bot healthy? (exit 0 or 1; for Docker)"
+    )
     return parser
 
 
@@ -284,6 +309,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "unanswered": cmd_unanswered,
     "stats": cmd_stats,
+    "health": cmd_health,
 }
 
 

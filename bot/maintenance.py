@@ -11,7 +11,7 @@ from rapidfuzz import fuzz
 from bot.engine import Engine
 from bot.evaluation import run_eval
 from bot.knowledge import KnowledgeError, load_eval
-from bot.store import Store, UnansweredRow
+from bot.store import StoreBackend, UnansweredRow
 from bot.text import content_terms, normalize
 
 GROUP_SIMILARITY = 75  # token_set_ratio between content words for two questions to be one group
@@ -54,7 +54,7 @@ def group_questions(rows: list[UnansweredRow], engine: Engine) -> list[QuestionG
     return groups
 
 
-def unanswered_text(engine: Engine, store: Store | None, days: int | None = None) -> str:
+def unanswered_text(engine: Engine, store: StoreBackend | None, days: int | None = None) -> str:
     if store is None:
         return "The question log is off (QUESTION_LOG=off)."
     groups = group_questions(store.unanswered(days), engine)
@@ -72,7 +72,7 @@ def unanswered_text(engine: Engine, store: Store | None, days: int | None = None
     return "\n".join(blocks)
 
 
-def unanswered_csv(engine: Engine, store: Store, days: int | None = None) -> str:
+def unanswered_csv(engine: Engine, store: StoreBackend, days: int | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["group", "count", "nearest_entry", "nearest_score", "advice", "example"])
@@ -92,7 +92,7 @@ def unanswered_csv(engine: Engine, store: Store, days: int | None = None) -> str
     return out.getvalue()
 
 
-def stats_text(engine: Engine, store: Store | None) -> str:
+def stats_text(engine: Engine, store: StoreBackend | None) -> str:
     counts = store.entry_counts() if store is not None else {}
     lines = [f"{'entry':40} {'answered':>8} {'helpful':>8} {'not':>5}"]
     for entry in engine.knowledge.entries:

@@ -8,12 +8,18 @@ are masked before it is stored. Rows older than the retention period are deleted
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS unanswered (
@@ -26,6 +32,11 @@ CREATE TABLE IF NOT EXISTS unanswered (
     chat_type TEXT NOT NULL        -- private | group | supergroup | console
 );
 CREATE INDEX IF NOT EXISTS unanswered_hour ON unanswered(asked_hour);
+CREATE TABLE IF NOT EXISTS votes_seen (  -- a keyed hash per voted answer message, never a chat id
+    vote_key TEXT PRIMARY KEY,
+    seen_hour TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS votes_seen_hour ON votes_seen(seen_hour);
 CREATE TABLE IF NOT EXISTS entry_counts (
     entry_id TEXT PRIMARY KEY,
     answered INTEGER NOT NULL DEFAULT 0,
@@ -70,6 +81,47 @@ class EntryCounts:
 
 def _hour(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:00Z")
+
+
+def vote_key(secret: str, chat_id: int, message_id: int) -> str:
+    """Names one voted answer message without naming the chat: an HMAC under a secret that every
+    replica shares (derived from the bot token), so a second press is refused on any replica."""
+    key = hashlib.sha256(b"faqbot-vote:" + secret.encode()).digest()
+    return hmac.new(key, f"{chat_id}:{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_BUMP = {
+    column: (
+        f"INSERT INTO entry_counts (entry_id, {column}) VALUES (?, 1) "
+        f"ON CONFLICT(entry_id) DO UPDATE SET {column} = {column} + 1"
+    )
+    for column in ("answered", "helpful", "not_helpful")
+}
+
+
+class StoreBackend(Protocol):
+    """What the bot and the maintainers' commands need of a store: SQLite or PostgreSQL."""
+
+    retention_days: int
+    log_questions: bool
+
+    def close(self) -> None: ...
+    def record_unanswered(
+        self,
+        question: str,
+        kind: str,
+        best_score: float | None,
+        best_entry: str | None,
+        chat_type: str,
+        when: datetime | None = None,
+    ) -> None: ...
+    def purge_old(self, now: datetime | None = None) -> int: ...
+    def unanswered(
+        self, days: int | None = None, now: datetime | None = None
+    ) -> list[UnansweredRow]: ...
+    def count_answer(self, entry_id: str) -> None: ...
+    def count_vote(self, entry_id: str, helpful: bool, vote_key: str | None = None) -> bool: ...
+    def entry_counts(self) -> dict[str, EntryCounts]: ...
 
 
 class Store:
@@ -121,6 +173,7 @@ class Store:
         """Delete questions older than the retention period; returns how many went."""
         cutoff = _hour((now or datetime.now(UTC)) - timedelta(days=self.retention_days))
         with self._lock:
+            self._db.execute("DELETE FROM votes_seen WHERE seen_hour < ?", (cutoff,))
             cursor = self._db.execute("DELETE FROM unanswered WHERE asked_hour < ?", (cutoff,))
             return cursor.rowcount
 
@@ -141,17 +194,29 @@ class Store:
     def count_answer(self, entry_id: str) -> None:
         self._bump(entry_id, "answered")
 
-    def count_vote(self, entry_id: str, helpful: bool) -> None:
-        self._bump(entry_id, "helpful" if helpful else "not_helpful")
+    def count_vote(self, entry_id: str, helpful: bool, vote_key: str | None = None) -> bool:
+        """Count one vote; with `vote_key`, only the first vote under that key counts (True)."""
+        column = "helpful" if helpful else "not_helpful"
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # the key and the count together, or neither
+            try:
+                first = vote_key is None or bool(
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO votes_seen (vote_key, seen_hour) VALUES (?, ?)",
+                        (vote_key, _hour(datetime.now(UTC))),
+                    ).rowcount
+                )
+                if first:
+                    self._db.execute(_BUMP[column], (entry_id,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return first
 
     def _bump(self, entry_id: str, column: str) -> None:
-        assert column in ("answered", "helpful", "not_helpful")
         with self._lock:
-            self._db.execute(
-                f"INSERT INTO entry_counts (entry_id, {column}) VALUES (?, 1) "
-                f"ON CONFLICT(entry_id) DO UPDATE SET {column} = {column} + 1",
-                (entry_id,),
-            )
+            self._db.execute(_BUMP[column], (entry_id,))
 
     def entry_counts(self) -> dict[str, EntryCounts]:
         with self._lock:
@@ -159,3 +224,20 @@ class Store:
                 "SELECT entry_id, answered, helpful, not_helpful FROM entry_counts"
             ).fetchall()
         return {row[0]: EntryCounts(*row) for row in rows}
+
+
+def open_store(settings: Settings) -> StoreBackend:
+    """PostgreSQL when DATABASE_URL is set (several replicas share it), else SQLite in DATA_DIR."""
+    if settings.database_url:
+        try:
+            from bot.store_postgres import PostgresStore  # psycopg is needed only here
+        except ImportError as error:
+            from bot.config import ConfigError
+
+            raise ConfigError(
+                "DATABASE_URL is set but psycopg is not installed: pip install '.[postgres]'"
+            ) from error
+        return PostgresStore(
+            settings.database_url, settings.question_log_days, settings.question_log
+        )
+    return Store.in_dir(settings.data_dir, settings.question_log_days, settings.question_log)

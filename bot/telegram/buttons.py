@@ -48,11 +48,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await _edit(query, f"{topic}:", topic_keyboard(knowledge, topic))
     elif callback.action == "vote":
         entry_id = callback.entry_id or ""
+        # A second press, here or on another replica, is refused: in memory first, then by the
+        # store, which all replicas share.
         counted = entry_id in knowledge.entry_by_id and state.first_vote(
             message.chat_id, message.message_id
         )
         if counted and state.store is not None:
-            state.store.count_vote(entry_id, bool(callback.helpful))
+            key = state.vote_key(message.chat_id, message.message_id)
+            counted = state.store.count_vote(entry_id, bool(callback.helpful), vote_key=key)
         await query.answer(THANKS)
         if counted:
             try:

@@ -49,4 +49,5 @@ async def send_reply(
         message_thread_id=message.message_thread_id if message.is_topic_message else None,
     )
     record(state, reply, question, str(chat_type))
+    state.metrics.replied(reply.kind.value, message.chat_id, message.message_id)
     return sent

@@ -9,8 +9,10 @@ from telegram.ext import ContextTypes
 
 from bot.config import Settings
 from bot.engine import Engine
+from bot.health import Health
+from bot.metrics import Metrics
 from bot.ratelimit import FloodGate
-from bot.store import Store
+from bot.store import StoreBackend, vote_key
 
 STATE_KEY = "faq_state"
 VOTED_MEMORY = 10_000  # messages whose feedback was taken, remembered to refuse a second vote
@@ -20,10 +22,16 @@ VOTED_MEMORY = 10_000  # messages whose feedback was taken, remembered to refuse
 class BotState:
     settings: Settings
     engine: Engine
-    store: Store | None
+    store: StoreBackend | None
     group_gate: FloodGate
     user_gate: FloodGate
     voted: OrderedDict[tuple[int, int], None] = field(default_factory=OrderedDict)
+    health: Health = field(default_factory=Health)
+    metrics: Metrics = field(default_factory=Metrics)
+
+    def vote_key(self, chat_id: int, message_id: int) -> str:
+        """The store's name for one voted message: the same on every replica, no chat id in it."""
+        return vote_key(self.settings.token or "", chat_id, message_id)
 
     def first_vote(self, chat_id: int, message_id: int) -> bool:
         """True once per message: a second press (or a replayed callback) is not counted.
