@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
@@ -14,6 +16,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import Choices, Conversation, plain_text
 from bot.engine import Engine
 from bot.evaluation import EvalReport, run_eval
+from bot.health import HEALTH_FILE, verdict_from_file
 from bot.knowledge import KnowledgeError, load_eval, load_knowledge
 from bot.reply import Reply, ReplyKind
 from bot.store import DATABASE_FILE, NullStore, Store, open_store
@@ -179,9 +182,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 def _open_store(settings: Settings) -> Store | None:
     """The bot's store, or None when the bot has not run here yet (nothing to read)."""
-    if settings.question_log and not (settings.data_dir / DATABASE_FILE).exists():
+    local = settings.question_log and not settings.database_url
+    if local and not (settings.data_dir / DATABASE_FILE).exists():
         return None
-    return open_store(settings.data_dir, settings.question_log_days, settings.question_log)
+    return open_store(
+        settings.data_dir, settings.question_log_days, settings.question_log, settings.database_url
+    )
 
 
 def _no_log_yet(settings: Settings) -> str:
@@ -213,6 +219,25 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         store.close()
     return EXIT_OK
+
+
+def cmd_health(args: argparse.Namespace, settings: Settings) -> int:
+    """The Docker HEALTHCHECK: exit 0 when the running bot is healthy, 1 with the reason."""
+    if settings.webhook_url:
+        wildcard = settings.webhook_listen in ("0.0.0.0", "::")
+        host = "127.0.0.1" if wildcard else settings.webhook_listen
+        url = f"http://{host}:{settings.webhook_port}/healthz"
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:  # the bot on this machine
+                healthy, why = response.status == 200, response.read().decode()
+        except urllib.error.HTTPError as error:
+            healthy, why = False, error.read().decode(errors="replace")
+        except OSError as error:
+            healthy, why = False, f"{url}: {error}"
+    else:
+        healthy, why = verdict_from_file(settings.data_dir / HEALTH_FILE)
+    print(why, file=sys.stdout if healthy else sys.stderr)
+    return EXIT_OK if healthy else EXIT_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -255,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "stats", parents=[common], help="per-entry answers and feedback, and the eval figures"
     )
+    commands.add_parser(
+        "health", parents=[common], help="is the running bot healthy? (exit 0 or 1; for Docker)"
+    )
     return parser
 
 
@@ -267,6 +295,7 @@ COMMANDS = {
     "eval": cmd_eval,
     "unanswered": cmd_unanswered,
     "stats": cmd_stats,
+    "health": cmd_health,
 }
 
 

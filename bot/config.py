@@ -46,6 +46,9 @@ class Settings:
     concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
     watch_knowledge: bool = True
     log_level: str = "INFO"
+    database_url: str | None = field(default=None, repr=False)  # PostgreSQL; None: SQLite
+    metrics_port: int | None = None  # Prometheus metrics on their own port; None: off
+    metrics_listen: str = "127.0.0.1"
 
     def require_token(self) -> str:
         if not self.token:
@@ -154,4 +157,19 @@ def load_settings(
         ),
         watch_knowledge=_flag(env, "WATCH_KNOWLEDGE", True),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
+        database_url=_database_url(env),
+        metrics_port=_int(env, "METRICS_PORT", 0, minimum=1, maximum=65535)
+        if env.get("METRICS_PORT", "").strip()
+        else None,
+        metrics_listen=env.get("METRICS_LISTEN", "").strip() or "127.0.0.1",
     )
+
+
+def _database_url(env: Mapping[str, str]) -> str | None:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://")):
+        # Not echoed back: the URL may carry a password.
+        raise ConfigError("DATABASE_URL must be a postgresql:// URL (leave it empty for SQLite)")
+    return url

@@ -9,6 +9,8 @@ are masked before it is stored. Rows older than the retention period are deleted
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import sqlite3
 import threading
@@ -23,6 +25,11 @@ CREATE TABLE IF NOT EXISTS unanswered (
     question TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS unanswered_hour ON unanswered(asked_hour);
+CREATE TABLE IF NOT EXISTS votes_seen (  -- a keyed hash per voted answer message, never a chat id
+    vote_key TEXT PRIMARY KEY,
+    seen_hour TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS votes_seen_hour ON votes_seen(seen_hour);
 CREATE TABLE IF NOT EXISTS entry_counts (
     entry_id TEXT PRIMARY KEY,
     answered INTEGER NOT NULL DEFAULT 0,
@@ -78,6 +85,22 @@ def _hour(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:00Z")
 
 
+def vote_key(secret: str, chat_id: int, message_id: int) -> str:
+    """Names one voted answer message without naming the chat: an HMAC under a secret that every
+    replica shares (derived from the bot token), so a second press is refused on any replica."""
+    key = hashlib.sha256(b"faqbot-vote:" + secret.encode()).digest()
+    return hmac.new(key, f"{chat_id}:{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_BUMP = {
+    column: (
+        f"INSERT INTO entry_counts (entry_id, {column}) VALUES (?, 1) "
+        f"ON CONFLICT(entry_id) DO UPDATE SET {column} = {column} + 1"
+    )
+    for column in ("answered", "helpful", "not_helpful")
+}
+
+
 class Store:
     """One SQLite file; safe to call from the bot's event loop (short, locked transactions)."""
 
@@ -121,6 +144,7 @@ class Store:
         """Delete questions older than the retention period; returns how many went."""
         cutoff = _hour((now or datetime.now(UTC)) - timedelta(days=self.retention_days))
         with self._lock:
+            self._db.execute("DELETE FROM votes_seen WHERE seen_hour < ?", (cutoff,))
             cursor = self._db.execute("DELETE FROM unanswered WHERE asked_hour < ?", (cutoff,))
             return cursor.rowcount
 
@@ -139,17 +163,29 @@ class Store:
     def count_answer(self, entry_id: str) -> None:
         self._bump(entry_id, "answered")
 
-    def count_vote(self, entry_id: str, helpful: bool) -> None:
-        self._bump(entry_id, "helpful" if helpful else "not_helpful")
+    def count_vote(self, entry_id: str, helpful: bool, vote_key: str | None = None) -> bool:
+        """Count one vote; with `vote_key`, only the first vote under that key counts (True)."""
+        column = "helpful" if helpful else "not_helpful"
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")  # the key and the count together, or neither
+            try:
+                first = vote_key is None or bool(
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO votes_seen (vote_key, seen_hour) VALUES (?, ?)",
+                        (vote_key, _hour(datetime.now(UTC))),
+                    ).rowcount
+                )
+                if first:
+                    self._db.execute(_BUMP[column], (entry_id,))
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return first
 
     def _bump(self, entry_id: str, column: str) -> None:
-        assert column in ("answered", "helpful", "not_helpful")
         with self._lock:
-            self._db.execute(
-                f"INSERT INTO entry_counts (entry_id, {column}) VALUES (?, 1) "
-                f"ON CONFLICT(entry_id) DO UPDATE SET {column} = {column} + 1",
-                (entry_id,),
-            )
+            self._db.execute(_BUMP[column], (entry_id,))
 
     def entry_counts(self) -> dict[str, EntryCounts]:
         with self._lock:
@@ -182,6 +218,9 @@ class NullStore(Store):
     ) -> list[UnansweredRow]:
         return []
 
+    def count_vote(self, entry_id: str, helpful: bool, vote_key: str | None = None) -> bool:
+        return False
+
     def _bump(self, entry_id: str, column: str) -> None:
         pass
 
@@ -189,6 +228,21 @@ class NullStore(Store):
         return {}
 
 
-def open_store(data_dir: Path, retention_days: int, question_log: bool) -> Store:
-    """The bot's store: SQLite in DATA_DIR, or the null store when QUESTION_LOG=off."""
-    return Store.in_dir(data_dir, retention_days) if question_log else NullStore()
+def open_store(
+    data_dir: Path, retention_days: int, question_log: bool, database_url: str | None = None
+) -> Store:
+    """The bot's store: PostgreSQL when DATABASE_URL is set (replicas share it), else SQLite in
+    DATA_DIR; the null store when QUESTION_LOG=off."""
+    if not question_log:
+        return NullStore()
+    if database_url:
+        try:
+            from bot.store_postgres import PostgresStore  # psycopg is needed only here
+        except ImportError as error:
+            from bot.config import ConfigError
+
+            raise ConfigError(
+                "DATABASE_URL is set but psycopg is not installed: pip install '.[postgres]'"
+            ) from error
+        return PostgresStore(database_url, retention_days)
+    return Store.in_dir(data_dir, retention_days)

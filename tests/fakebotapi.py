@@ -591,6 +591,11 @@ class FakeBotAPI:
             queue = self._faults.setdefault(method.lower(), deque())
             queue.extend([_Fault(fault, retry_after, delay)] * times)
 
+    def clear_faults(self) -> None:
+        """Forget every fault still waiting: the Bot API works again."""
+        with self._cond:
+            self._faults.clear()
+
     # ----------------------------------------------------------------- HTTP plumbing
     def _handle(self, h: _Handler) -> None:
         url = urlsplit(h.path)

@@ -34,9 +34,12 @@ async def reload_knowledge(application: AnyApplication, state: BotState, reason:
     result = await asyncio.to_thread(load_engine, directory)
     if result.engine is not None:
         state.engine = result.engine  # swapped whole: a handler sees the old or the new, never half
-        summary = f"Knowledge reloaded ({reason}): {len(result.engine.knowledge.entries)} entries."
-        log.info(summary)
+        entries = len(result.engine.knowledge.entries)
+        state.health.knowledge_loaded(entries)
+        state.metrics.reloaded(ok=True, entries=entries)
+        log.info("Knowledge reloaded (%s): %d entries.", reason, entries)
         return True
+    state.metrics.reloaded(ok=False)
     problems = "\n".join(str(problem) for problem in result.problems)
     log.error(
         "knowledge reload rejected (%s); still serving the previous version:\n%s", reason, problems

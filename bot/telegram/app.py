@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
-import secrets
 import signal
-from urllib.parse import urlsplit
 
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ChatType, ParseMode
@@ -26,14 +25,18 @@ from telegram.ext import (
 
 from bot.config import Settings
 from bot.engine import Engine
+from bot.health import HEALTH_FILE, Health
 from bot.knowledge import load_knowledge
+from bot.metrics import Metrics, start_metrics
 from bot.ratelimit import FloodGate, Verdict
 from bot.store import open_store
 from bot.telegram import admin, buttons, commands, groups, inline, private
 from bot.telegram.ordering import PerChatOrder
 from bot.telegram.state import CONTEXT_TYPES, BotApplication, BotContext, BotState, get_state
 from bot.telegram.texts import SLOW_DOWN
+from bot.telegram.tracking import TrackedRequest
 from bot.telegram.transport import PollingRequest, SendOnceRequest, quiet_duplicate_request_errors
+from bot.telegram.webhook import serve_webhook
 
 log = logging.getLogger(__name__)
 
@@ -95,11 +98,13 @@ def api_base_urls(base_url: str) -> tuple[str, str]:
 
 async def flood_guard(update: Update, context: BotContext) -> None:
     """Runs before every handler: one user flooding a private chat gets one note, then silence."""
+    state = get_state(context)
+    if update.effective_message is not None:  # answer latency is measured from here
+        state.metrics.started(update.effective_message.chat_id, update.effective_message.message_id)
     user = update.effective_user
     chat = update.effective_chat
     if user is None or chat is None or chat.type != ChatType.PRIVATE or update.inline_query:
         return
-    state = get_state(context)
     verdict = state.user_gate.check(user.id)
     if verdict is Verdict.ALLOW:
         return
@@ -166,11 +171,18 @@ def add_handlers(application: BotApplication, settings: Settings) -> None:
 
 
 def build_application(
-    settings: Settings, engine: Engine | None = None, *, rate_limiter: bool = True
+    settings: Settings,
+    engine: Engine | None = None,
+    *,
+    rate_limiter: bool = True,
+    metrics: Metrics | None = None,
 ) -> BotApplication:
     """The whole bot. Tests pass their own settings (base URL of a local fake Bot API)."""
     token = settings.require_token()
     engine = engine or Engine(load_knowledge(settings.knowledge_dir))
+    metrics = metrics or Metrics()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    health = Health(path=settings.data_dir / HEALTH_FILE)
     base_url, base_file_url = api_base_urls(settings.api_base_url)
     builder = (
         Application.builder()
@@ -185,11 +197,15 @@ def build_application(
         )
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .request(SendOnceRequest(settings.concurrent_updates))
-        .get_updates_request(PollingRequest(connection_pool_size=1))
+        .request(TrackedRequest(SendOnceRequest(settings.concurrent_updates), health, metrics))
+        .get_updates_request(
+            TrackedRequest(PollingRequest(connection_pool_size=1), health, metrics)
+        )
         .concurrent_updates(PerChatOrder(settings.concurrent_updates))
     )
     quiet_duplicate_request_errors()
+    if settings.webhook_url:
+        builder = builder.updater(None)  # bot/telegram/webhook.py serves the updates
     application: BotApplication
     if rate_limiter:
         # Telegram's limits (30 msg/s, 20 msg/min per group), and retries where a 429 says when;
@@ -200,10 +216,19 @@ def build_application(
     application.bot_data.state = BotState(
         settings=settings,
         engine=engine,
-        store=open_store(settings.data_dir, settings.question_log_days, settings.question_log),
+        store=open_store(
+            settings.data_dir,
+            settings.question_log_days,
+            settings.question_log,
+            settings.database_url,
+        ),
         group_gate=FloodGate(settings.group_answers_per_minute, 60.0),
         user_gate=FloodGate(settings.user_messages_per_minute, 60.0),
+        health=health,
+        metrics=metrics,
     )
+    health.knowledge_loaded(len(engine.knowledge.entries))
+    metrics.entries(len(engine.knowledge.entries))
     add_handlers(application, settings)
     return application
 
@@ -229,20 +254,10 @@ async def _post_shutdown(application: BotApplication) -> None:
 def run_bot(settings: Settings) -> int:
     """Polling by default, webhook when WEBHOOK_URL is set. SIGINT/SIGTERM stop it with exit 0."""
     configure_logging(settings)
-    application = build_application(settings)
+    application = build_application(settings, metrics=start_metrics(settings))
     stop_signals = (signal.SIGINT, signal.SIGTERM)
     if settings.webhook_url:
-        path = urlsplit(settings.webhook_url).path.lstrip("/")
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path=path,
-            webhook_url=settings.webhook_url,
-            # Telegram sends this secret with every call; without one set, a fresh random one.
-            secret_token=settings.webhook_secret or secrets.token_urlsafe(32),
-            allowed_updates=Update.ALL_TYPES,
-            stop_signals=stop_signals,
-        )
+        asyncio.run(serve_webhook(application, settings, stop_signals))
     else:
         application.run_polling(
             allowed_updates=Update.ALL_TYPES, stop_signals=stop_signals, bootstrap_retries=-1

@@ -45,11 +45,14 @@ async def on_button(update: Update, context: BotContext) -> None:
 async def _vote(
     query: CallbackQuery, message: Message, state: BotState, entry_id: str, helpful: bool
 ) -> None:
+    # A second press, here or on another replica, is refused: in memory first, then by the
+    # store, which all replicas share.
     counted = entry_id in state.engine.knowledge.entry_by_id and state.first_vote(
         message.chat_id, message.message_id
     )
     if counted:
-        state.store.count_vote(entry_id, helpful)
+        key = state.vote_key(message.chat_id, message.message_id)
+        counted = state.store.count_vote(entry_id, helpful, vote_key=key)
     await query.answer(THANKS)
     if counted:
         try:

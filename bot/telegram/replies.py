@@ -73,5 +73,6 @@ async def send_turn(message: Message, turn: Turn, state: BotState) -> Message:
             message_thread_id=message.message_thread_id if message.is_topic_message else None,
         )
     record(state, turn)
+    state.metrics.replied(turn.reply.kind.value, message.chat_id, message.message_id)
     assert sent is not None  # html_messages never returns an empty list
     return sent

@@ -12,8 +12,10 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from bot.config import Settings
 from bot.conversation import Conversation, PendingChoices
 from bot.engine import Engine
+from bot.health import Health
+from bot.metrics import Metrics
 from bot.ratelimit import FloodGate
-from bot.store import Store
+from bot.store import Store, vote_key
 
 VOTED_MEMORY = 10_000  # messages whose feedback was taken, remembered to refuse a second vote
 
@@ -27,11 +29,17 @@ class BotState:
     user_gate: FloodGate
     pending: PendingChoices = field(default_factory=PendingChoices)
     voted: OrderedDict[tuple[int, int], None] = field(default_factory=OrderedDict)
+    health: Health = field(default_factory=Health)
+    metrics: Metrics = field(default_factory=Metrics)
 
     def conversation(self) -> Conversation:
         """Over the engine of this moment: a reload is seen by the next message."""
         days = self.settings.question_log_days if self.store.keeps_records else None
         return Conversation(self.engine, question_log_days=days)
+
+    def vote_key(self, chat_id: int, message_id: int) -> str:
+        """The store's name for one voted message: the same on every replica, no chat id in it."""
+        return vote_key(self.settings.token or "", chat_id, message_id)
 
     def first_vote(self, chat_id: int, message_id: int) -> bool:
         """True once per message: a second press (or a replayed callback) is not counted.
