@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry
 from bot.text import STOPWORDS, content_terms, normalize
@@ -34,7 +35,10 @@ FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
 DOMAIN_TERM_SHARE = 0.6
 FOREIGN_TERM_SHARE = 2.0
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
-TYPO_CUTOFF = 80  # rapidfuzz ratio for a misspelt word to count as the vocabulary word
+# A vocabulary word that holds the question's word whole, or the other way round, is often the
+# same word with a prefix or suffix ("suitable" in "unsuitable", "prevent" in "prevention"),
+# when they share this much (rapidfuzz ratio).
+RELATIVE_CUTOFF = 80
 MAX_TYPO_MATCHES = 3
 COMMON_POSTINGS = 64  # a word in more phrasings than this (and COMMON_SHARE of them) is common
 COMMON_SHARE = 0.02
@@ -57,6 +61,15 @@ class _Phrasing:
     entry_index: int
     text: str  # normalised content terms joined, for the fuzzy comparison
     weight: float  # sum of the IDF of its terms
+
+
+def typo_edits(term: str) -> int:
+    """How many slips (a letter added, dropped, changed, or two swapped) a word may carry and
+    still stand for a vocabulary word: none under 5 letters, where one slip makes another word
+    ("dose", "nose"), one up to 7 letters, two from 8."""
+    if len(term) < MIN_FUZZY_LENGTH:
+        return 0
+    return 1 if len(term) < 8 else 2
 
 
 class Matcher:
@@ -92,6 +105,19 @@ class Matcher:
         )
         self._vocabulary: list[str] = sorted(self._idf)
         self._vocabulary_set = frozenset(self._vocabulary)
+        # Typos are looked up among the words as written (stemmed, before synonyms), so that
+        # "adictive" finds "addictive" and through it the group "addiction" stands for.
+        spelled = {
+            term: self._synonyms.get(term, term)
+            for entry in self.entries
+            for phrasing in entry.phrasings
+            for term in content_terms(normalize(phrasing))
+        }
+        spelled.update(
+            (word, group) for word, group in self._synonyms.items() if group in self._idf
+        )
+        self._spellings: list[str] = list(spelled)
+        self._spelling_terms: list[str] = list(spelled.values())
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
         for entry_index, _original, terms in raw:
@@ -121,15 +147,29 @@ class Matcher:
         if term in self._vocabulary_set:
             return [(term, 1.0)]
         matches: list[tuple[str, float]] = []
-        if len(term) >= MIN_FUZZY_LENGTH:
-            found = process.extract(
+        edits = typo_edits(term)
+        if edits:
+            best: dict[str, float] = {}
+            for spelling, distance, index in process.extract(
+                term,
+                self._spellings,
+                scorer=OSA.distance,
+                score_cutoff=edits,
+                limit=MAX_TYPO_MATCHES * 2,
+            ):
+                word = self._spelling_terms[index]
+                similarity = 1 - distance / max(len(term), len(spelling))
+                best[word] = max(best.get(word, 0.0), similarity)
+            for word, score, _ in process.extract(
                 term,
                 self._vocabulary,
                 scorer=fuzz.ratio,
-                score_cutoff=TYPO_CUTOFF,
+                score_cutoff=RELATIVE_CUTOFF,
                 limit=MAX_TYPO_MATCHES,
-            )
-            matches = [(word, score / 100) for word, score, _ in found]
+            ):
+                if term in word or word in term:
+                    best[word] = max(best.get(word, 0.0), score / 100)
+            matches = sorted(best.items(), key=lambda item: -item[1])[:MAX_TYPO_MATCHES]
         if not matches and len(term) >= 4:
             # A cut-off word ("spravat", "esket") still names what the user means. The
             # vocabulary is sorted, so the words it starts are one run from bisect on.
