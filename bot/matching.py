@@ -33,6 +33,12 @@ FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
 # word the answers use is known to the FAQ's domain ("dissociation", "infusion"); a word the
 # whole FAQ never uses ("flu", "melatonin") is most likely what the question is really about.
 DOMAIN_TERM_SHARE = 0.6
+# A question word that no phrasing holds but some answers do ("monoamine", "ventilation")
+# counts for those entries at this share of a phrasing match (times how rare the word is among
+# the answers): enough to lift an entry among the suggestions, never enough to answer on answer
+# words alone. Only for such words: a word some phrasing holds has already found its entry, and
+# a broad entry whose answer mentions it ("is it safe" names the bladder) must not outrank it.
+ANSWER_SHARE = 0.7
 FOREIGN_TERM_SHARE = 2.0
 MIN_FUZZY_LENGTH = 5  # shorter words must match exactly (or as a prefix)
 # A vocabulary word that holds the question's word whole, or the other way round, is often the
@@ -103,6 +109,21 @@ class Matcher:
             for text in (entry.answer, entry.note or "", entry.topic)
             for term in self._terms(normalize(text))
         )
+        # The answer as a low-weight field, for the words no phrasing holds: word -> the
+        # entries whose answer holds it, and how rare the word is among the answers (0-1).
+        answer_postings: dict[str, list[int]] = defaultdict(list)
+        answer_frequency: dict[str, int] = defaultdict(int)
+        for index, entry in enumerate(self.entries):
+            for term in set(self._terms(normalize(entry.answer))):
+                answer_frequency[term] += 1
+                if term not in self._idf:
+                    answer_postings[term].append(index)
+        self._answer_postings: dict[str, list[int]] = dict(answer_postings)
+        self._answer_words: list[str] = list(self._answer_postings)
+        self._answer_rarity: dict[str, float] = {
+            term: math.log(1 + (count - df + 0.5) / (df + 0.5)) / rarest
+            for term, df in answer_frequency.items()
+        }
         self._vocabulary: list[str] = sorted(self._idf)
         self._vocabulary_set = frozenset(self._vocabulary)
         # Typos are looked up among the words as written (stemmed, before synonyms), so that
@@ -133,6 +154,10 @@ class Matcher:
             for term in distinct:
                 self._postings[term].append(position)
         self._originals = [original for _, original, _ in raw]
+        self._first_phrasing: list[int] = []
+        for position, phrasing in enumerate(self._phrasings):
+            if phrasing.entry_index == len(self._first_phrasing):
+                self._first_phrasing.append(position)
 
     def _terms(self, normalized: str) -> list[str]:
         """Content terms, each synonym replaced by its group's first word."""
@@ -203,6 +228,44 @@ class Matcher:
     def _unmatched_weight(self, term: str) -> float:
         return self._domain_weight if term in self._domain_words else self._foreign_weight
 
+    def _answer_matches(self, term: str) -> list[tuple[str, float]]:
+        """Answer-only words this query word may stand for (exactly or with a slip or two)."""
+        if term in self._answer_postings:
+            return [(term, 1.0)]
+        edits = typo_edits(term)
+        if not edits:
+            return []
+        return [
+            (word, 1 - distance / max(len(term), len(word)))
+            for word, distance, _ in process.extract(
+                term,
+                self._answer_words,
+                scorer=OSA.distance,
+                score_cutoff=edits,
+                limit=MAX_TYPO_MATCHES,
+            )
+        ]
+
+    def _answer_credit(
+        self, query_terms: list[str], term_matches: list[list[tuple[str, float]]], common: float
+    ) -> tuple[dict[int, dict[int, float]], list[bool]]:
+        """Per entry, per query word no phrasing matched: the credit its answer earns (0-1)."""
+        credit: dict[int, dict[int, float]] = defaultdict(dict)
+        found = [False] * len(query_terms)
+        for q, (term, matches) in enumerate(zip(query_terms, term_matches, strict=True)):
+            if matches:
+                continue
+            for word, similarity in self._answer_matches(term):
+                entries = self._answer_postings[word]
+                if not entries or len(entries) > common:
+                    continue  # in most answers: tells entries apart no better than nothing
+                found[q] = found[q] or bool(entries)
+                value = ANSWER_SHARE * similarity * self._answer_rarity[word]
+                for entry_index in entries:
+                    if credit[entry_index].get(q, 0.0) < value:
+                        credit[entry_index][q] = value
+        return credit, found
+
     def _is_misspelt_stopword(self, term: str) -> bool:
         if term in self._vocabulary_set or len(term) > 5:
             return False
@@ -220,14 +283,18 @@ class Matcher:
         if not query_terms:
             return []
         term_matches = [self._term_matches(term) for term in query_terms]
-        weights = [
-            max((self._idf[word] for word, _ in matches), default=self._unmatched_weight(term))
-            for term, matches in zip(query_terms, term_matches, strict=True)
-        ]
         # A word in a large share of the phrasings ("ketamine" here, "treatment" in a big FAQ)
         # costs the most to follow and tells entries apart the least. When the question also
         # has rarer words, only the entries those rarer words found are followed further.
         common = max(COMMON_POSTINGS, COMMON_SHARE * len(self._phrasings))
+        answer_credit, in_answers = self._answer_credit(query_terms, term_matches, common)
+        weights = [
+            max(
+                (self._idf[word] for word, _ in matches),
+                default=self._domain_weight if found else self._unmatched_weight(term),
+            )
+            for term, matches, found in zip(query_terms, term_matches, in_answers, strict=True)
+        ]
         rare = [
             (q, m)
             for q, ms in enumerate(term_matches)
@@ -243,11 +310,19 @@ class Matcher:
         # phrasing position -> per query word: best similarity, and the IDF of the word matched
         hits: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
         self._collect(rare, hits, None)
-        found = {self._phrasings[position].entry_index for position in hits} if rare else None
+        found = (
+            {self._phrasings[position].entry_index for position in hits} | set(answer_credit)
+            if rare or answer_credit
+            else None
+        )
         self._collect(frequent, hits, found)
-        if not hits:
+        if not hits and not answer_credit:
             return []
         total_weight = sum(weights)
+        answer_cover = {
+            entry_index: sum(weights[q] * value for q, value in credits.items()) / total_weight
+            for entry_index, credits in answer_credit.items()
+        }
         entry_best: dict[int, dict[int, float]] = defaultdict(dict)
         entry_positions: dict[int, list[int]] = defaultdict(list)
         phrasing_scores: dict[int, tuple[float, int]] = {}
@@ -262,6 +337,12 @@ class Matcher:
                 phrasing_sum += sim * idf
                 if best.get(q, 0.0) < sim:
                     best[q] = sim
+            credits = answer_credit.get(phrasing.entry_index)
+            if credits:  # the answer fills in, at its low weight, words this phrasing lacks
+                for q, value in credits.items():
+                    known = matched.get(q)
+                    if known is None or known[0] < value:
+                        query_sum += weights[q] * (value - (known[0] if known else 0.0))
             query_cover = query_sum / total_weight
             phrasing_cover = min(1.0, phrasing_sum / phrasing.weight)
             partial = (
@@ -270,9 +351,16 @@ class Matcher:
             current = phrasing_scores.get(phrasing.entry_index)
             if current is None or current[0] < partial:
                 phrasing_scores[phrasing.entry_index] = (partial, position)
+        for entry_index, cover in answer_cover.items():
+            if entry_index not in phrasing_scores:  # found by its answer alone
+                position = self._first_phrasing[entry_index]
+                phrasing_scores[entry_index] = (QUERY_COVERAGE_WEIGHT * cover, position)
         preliminary: list[tuple[float, int, int, float]] = []
         for entry_index, (partial, position) in phrasing_scores.items():
             best = entry_best[entry_index]
+            for q, value in answer_credit.get(entry_index, {}).items():
+                if best.get(q, 0.0) < value:
+                    best[q] = value
             entry_cover = sum(weights[q] * sim for q, sim in best.items()) / total_weight
             base = partial + ENTRY_COVERAGE_WEIGHT * entry_cover
             preliminary.append((base, entry_index, position, entry_cover))
