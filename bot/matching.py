@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry
-from bot.text import STOPWORDS, content_terms, normalize
+from bot.text import STOPWORDS, content_terms, is_negated, normalize
 
 # How a score is put together (all on 0-1 before scaling to 0-100). Tuned on eval.yaml.
 QUERY_COVERAGE_WEIGHT = 0.45  # how much of the question one phrasing explains
@@ -29,6 +29,13 @@ PHRASING_COVERAGE_WEIGHT = 0.25  # how much of that phrasing the question mentio
 ENTRY_COVERAGE_WEIGHT = 0.25  # how much of the question the entry's phrasings explain together
 FUZZY_WEIGHT = 0.05  # character-level similarity of the whole phrasing
 FUZZY_CANDIDATES = 8  # entries that get the (slower) fuzzy comparison
+# "Who is NOT a candidate" must not be answered by "am I a candidate". For a negated question,
+# an entry none of whose phrasings negates scores at most NEGATION_CAP, under the answer bar
+# (tests/test_negation.py holds it there): it can still be suggested, never answered. In an
+# entry phrased both ways, a phrasing whose negation differs from the question's costs
+# NEGATION_PENALTY (0-1), so the phrasing that agrees speaks for the entry.
+NEGATION_PENALTY = 0.1
+NEGATION_CAP = 55.0
 # A question word no phrasing uses weighs this much, relative to the rarest phrasing word: a
 # word the answers use is known to the FAQ's domain ("dissociation", "infusion"); a word the
 # whole FAQ never uses ("flu", "melatonin") is most likely what the question is really about.
@@ -67,6 +74,7 @@ class _Phrasing:
     entry_index: int
     text: str  # normalised content terms joined, for the fuzzy comparison
     weight: float  # sum of the IDF of its terms
+    negated: bool  # "who should not take it" (see text.is_negated)
 
 
 def typo_edits(term: str) -> int:
@@ -148,12 +156,18 @@ class Matcher:
                     entry_index=entry_index,
                     text=" ".join(terms),
                     weight=sum(self._idf[term] for term in distinct) or 1.0,
+                    negated=is_negated(normalize(_original)),
                 )
             )
             position = len(self._phrasings) - 1
             for term in distinct:
                 self._postings[term].append(position)
         self._originals = [original for _, original, _ in raw]
+        polarities: list[set[bool]] = [set() for _ in self.entries]
+        for phrasing in self._phrasings:
+            polarities[phrasing.entry_index].add(phrasing.negated)
+        self._negated_entries = [True in found for found in polarities]
+        self._phrased_both_ways = [len(found) == 2 for found in polarities]
         self._first_phrasing: list[int] = []
         for position, phrasing in enumerate(self._phrasings):
             if phrasing.entry_index == len(self._first_phrasing):
@@ -282,6 +296,7 @@ class Matcher:
         query_terms = self._query_terms(normalized)
         if not query_terms:
             return []
+        negated = is_negated(normalized)
         term_matches = [self._term_matches(term) for term in query_terms]
         # A word in a large share of the phrasings ("ketamine" here, "treatment" in a big FAQ)
         # costs the most to follow and tells entries apart the least. When the question also
@@ -348,6 +363,8 @@ class Matcher:
             partial = (
                 QUERY_COVERAGE_WEIGHT * query_cover + PHRASING_COVERAGE_WEIGHT * phrasing_cover
             )
+            if phrasing.negated is not negated and self._phrased_both_ways[phrasing.entry_index]:
+                partial -= NEGATION_PENALTY
             current = phrasing_scores.get(phrasing.entry_index)
             if current is None or current[0] < partial:
                 phrasing_scores[phrasing.entry_index] = (partial, position)
@@ -370,6 +387,8 @@ class Matcher:
         for base, entry_index, position, entry_cover in preliminary[: max(FUZZY_CANDIDATES, limit)]:
             fuzzy, best_position = self._fuzzy(query_text, entry_positions[entry_index], position)
             score = round(100 * (base + FUZZY_WEIGHT * fuzzy), 2)
+            if negated and not self._negated_entries[entry_index]:
+                score = min(score, NEGATION_CAP)
             phrasing_text = self._originals[best_position]
             results.append(
                 Scored(self.entries[entry_index], score, phrasing_text, round(entry_cover, 4))

@@ -89,3 +89,32 @@ def content_terms(normalized: str) -> list[str]:
         else:
             joined.append(term)
     return joined
+
+
+# A "not" negates the question when it follows a verb form or pronoun ("who is not", "should
+# i not"); after a noun it contrasts ("in hours not weeks") and asks nothing negative.
+_NOT_AFTER_TEXT = """
+is are was were be been am do does did can could should would will shall may might must
+have has had i you we they it he she who what which that there
+"""
+_NOT_AFTER: frozenset[str] = frozenset(_NOT_AFTER_TEXT.split())
+# "not sure", "dont know": doubt about the question, not a negation inside it.
+_HEDGES = frozenset({"sure", "certain", "know", "understand", "clear"})
+
+
+def is_negated(normalized: str) -> bool:
+    """Whether an already normalised text negates what it asks ("who should not take it",
+    "when shouldnt i get it", "why doesnt it work", "never with alcohol?"). Not negated: a
+    contracted negation that opens the question ("isnt ketamine a party drug", rhetorical), a
+    hedge ("not sure", "dont know"), a contrast ("hours not weeks")."""
+    words = normalized.split()
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if following in _HEDGES:
+            continue
+        if word in _NEGATIONS:
+            if index > 0:
+                return True
+        elif word == "never" or (word == "not" and (index == 0 or words[index - 1] in _NOT_AFTER)):
+            return True
+    return False
