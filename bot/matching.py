@@ -55,6 +55,12 @@ RELATIVE_CUTOFF = 80
 MAX_TYPO_MATCHES = 3
 COMMON_POSTINGS = 64  # a word in more phrasings than this (and COMMON_SHARE of them) is common
 COMMON_SHARE = 0.02
+# Question words are followed rarest first, and scoring costs time per phrasing hit. Once the
+# next word would take the hits past HIT_BUDGET (a big FAQ, many mid-frequency words), it and
+# the words after it only reach the entries already found; a question of common words only
+# ("treatment take") starts from the HIT_BUDGET most specific phrasings of its least common
+# word. The shipped FAQ never reaches it (bench/scale.py: rank p99 at 10,000 entries).
+HIT_BUDGET = 250
 STOPWORD_TYPO_CUTOFF = 75  # "waht", "hwo", "teh": misspelt filler words carry no meaning either
 _STOPWORD_LIST = sorted(STOPWORDS)
 
@@ -92,12 +98,19 @@ class Matcher:
     def __init__(self, entries: Sequence[Entry], synonyms: Mapping[str, str] | None = None) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self._synonyms: Mapping[str, str] = synonyms or {}
-        raw: list[tuple[int, str, list[str]]] = []
+        # (entry index, phrasing as written, negated, content terms after synonyms)
+        raw: list[tuple[int, str, bool, list[str]]] = []
         entry_terms: list[set[str]] = [set() for _ in self.entries]
+        # Typos are looked up among the words as written (stemmed, before synonyms), so that
+        # "adictive" finds "addictive" and through it the group "addiction" stands for.
+        spelled: dict[str, str] = {}
         for index, entry in enumerate(self.entries):
             for phrasing in entry.phrasings:
-                terms = self._terms(normalize(phrasing))
-                raw.append((index, phrasing, terms))
+                normalized = normalize(phrasing)
+                written = content_terms(normalized)
+                terms = [self._synonyms.get(term, term) for term in written]
+                spelled.update(zip(written, terms, strict=True))
+                raw.append((index, phrasing, is_negated(normalized), terms))
                 entry_terms[index].update(terms)
         document_frequency: dict[str, int] = defaultdict(int)
         for terms in entry_terms:
@@ -111,18 +124,23 @@ class Matcher:
         rarest = math.log(1 + (count + 0.5) / 0.5)
         self._domain_weight = DOMAIN_TERM_SHARE * rarest
         self._foreign_weight = FOREIGN_TERM_SHARE * rarest
+        answer_terms = [set(self._terms(normalize(entry.answer))) for entry in self.entries]
         self._domain_words = frozenset(
             term
-            for entry in self.entries
-            for text in (entry.answer, entry.note or "", entry.topic)
-            for term in self._terms(normalize(text))
+            for entry, in_answer in zip(self.entries, answer_terms, strict=True)
+            for terms in (
+                in_answer,
+                self._terms(normalize(entry.note or "")),
+                self._terms(normalize(entry.topic)),
+            )
+            for term in terms
         )
         # The answer as a low-weight field, for the words no phrasing holds: word -> the
         # entries whose answer holds it, and how rare the word is among the answers (0-1).
         answer_postings: dict[str, list[int]] = defaultdict(list)
         answer_frequency: dict[str, int] = defaultdict(int)
-        for index, entry in enumerate(self.entries):
-            for term in set(self._terms(normalize(entry.answer))):
+        for index, in_answer in enumerate(answer_terms):
+            for term in in_answer:
                 answer_frequency[term] += 1
                 if term not in self._idf:
                     answer_postings[term].append(index)
@@ -134,14 +152,6 @@ class Matcher:
         }
         self._vocabulary: list[str] = sorted(self._idf)
         self._vocabulary_set = frozenset(self._vocabulary)
-        # Typos are looked up among the words as written (stemmed, before synonyms), so that
-        # "adictive" finds "addictive" and through it the group "addiction" stands for.
-        spelled = {
-            term: self._synonyms.get(term, term)
-            for entry in self.entries
-            for phrasing in entry.phrasings
-            for term in content_terms(normalize(phrasing))
-        }
         spelled.update(
             (word, group) for word, group in self._synonyms.items() if group in self._idf
         )
@@ -149,20 +159,26 @@ class Matcher:
         self._spelling_terms: list[str] = list(spelled.values())
         self._phrasings: list[_Phrasing] = []
         self._postings: dict[str, list[int]] = defaultdict(list)
-        for entry_index, _original, terms in raw:
+        for position, (entry_index, _original, negated, terms) in enumerate(raw):
             distinct = frozenset(terms)
             self._phrasings.append(
                 _Phrasing(
                     entry_index=entry_index,
                     text=" ".join(terms),
                     weight=sum(self._idf[term] for term in distinct) or 1.0,
-                    negated=is_negated(normalize(_original)),
+                    negated=negated,
                 )
             )
-            position = len(self._phrasings) - 1
             for term in distinct:
                 self._postings[term].append(position)
-        self._originals = [original for _, original, _ in raw]
+        self._originals = [original for _, original, _, _ in raw]
+        self._entry_of = [entry_index for entry_index, _, _, _ in raw]
+        weights_at = [phrasing.weight for phrasing in self._phrasings]
+        self._specific_first: dict[str, list[int]] = {
+            term: sorted(positions, key=weights_at.__getitem__)[:HIT_BUDGET]
+            for term, positions in self._postings.items()
+            if len(positions) > HIT_BUDGET
+        }
         polarities: list[set[bool]] = [set() for _ in self.entries]
         for phrasing in self._phrasings:
             polarities[phrasing.entry_index].add(phrasing.negated)
@@ -324,13 +340,16 @@ class Matcher:
         ]
         # phrasing position -> per query word: best similarity, and the IDF of the word matched
         hits: dict[int, dict[int, tuple[float, float]]] = defaultdict(dict)
-        self._collect(rare, hits, None)
-        found = (
-            {self._phrasings[position].entry_index for position in hits} | set(answer_credit)
-            if rare or answer_credit
-            else None
-        )
-        self._collect(frequent, hits, found)
+        found: set[int] | None = None  # once set, words only reach these entries
+        for item in sorted(rare, key=self._reach) + sorted(frequent, key=self._reach):
+            positions = self._postings[item[1][0]]
+            if not hits and not answer_credit:
+                positions = self._specific_first.get(item[1][0], positions)
+            elif found is None and (
+                len(positions) > common or len(hits) + len(positions) > HIT_BUDGET
+            ):
+                found = {self._entry_of[position] for position in hits} | set(answer_credit)
+            self._collect(item, positions, hits, found)
         if not hits and not answer_credit:
             return []
         total_weight = sum(weights)
@@ -396,27 +415,33 @@ class Matcher:
         results.sort(key=lambda scored: scored.score, reverse=True)
         return results[:limit]
 
+    def _reach(self, match: tuple[int, tuple[str, float]]) -> int:
+        return len(self._postings[match[1][0]])
+
     def _collect(
         self,
-        matches: list[tuple[int, tuple[str, float]]],
+        match: tuple[int, tuple[str, float]],
+        positions: list[int],
         hits: dict[int, dict[int, tuple[float, float]]],
-        entries: set[int] | None,
+        entries: set[int] | None = None,
     ) -> None:
-        """Record which phrasings each matched word hits (only within `entries`, if given)."""
-        for q_index, (word, similarity) in matches:
-            idf = self._idf[word]
-            for position in self._postings[word]:
-                if entries is not None and self._phrasings[position].entry_index not in entries:
-                    continue
-                seen = hits[position].get(q_index)
-                if seen is None or seen[0] < similarity:
-                    hits[position][q_index] = (similarity, idf)
+        """Record the phrasings (of `positions`) a matched word hits, only within `entries`."""
+        q_index, (word, similarity) = match
+        hit = (similarity, self._idf[word])
+        entry_of = self._entry_of
+        for position in positions:
+            if entries is not None and entry_of[position] not in entries:
+                continue
+            seen = hits[position].get(q_index)
+            if seen is None or seen[0] < similarity:
+                hits[position][q_index] = hit
 
     def _fuzzy(self, query_text: str, positions: list[int], fallback: int) -> tuple[float, int]:
         """Best character-level similarity (0-1) among the entry's phrasings that were hit."""
         best, best_position = 0.0, fallback
         for position in positions:
             similarity = fuzz.token_sort_ratio(query_text, self._phrasings[position].text) / 100
-            if similarity > best:
+            # Ties go to the earlier phrasing, whatever order the words found them in.
+            if similarity > best or (similarity == best and position < best_position):
                 best, best_position = similarity, position
         return best, best_position

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 # Apostrophes are dropped rather than split on, so "don't" -> "dont" and "i'm" -> "im".
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NON_WORD = re.compile(r"[^\w]+|_+")
-_SPACES = re.compile(r"\s+")
 
 # Words that carry little meaning in a question. They still count for the fuzzy
 # similarity of whole phrasings, but term weighting ignores them. Words that tell intents
@@ -28,13 +28,14 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 def normalize(text: str) -> str:
     """Lower-case, fold accents and width, turn punctuation into spaces, collapse spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # plain ASCII has no accents or wide forms to fold
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text.casefold())
-    text = _NON_WORD.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a large FAQ repeats its words: stem each once
 def stem(word: str) -> str:
     """A deliberately small stemmer, the same for questions and phrasings, so that "effects"
     meets "effect", "taking" meets "take" and "approved" meets "approve"."""
@@ -77,10 +78,17 @@ _NEGATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """One normalised word's stemmed content terms: none for a stopword, two for "shouldnt"."""
+    return tuple(stem(part) for part in _NEGATIONS.get(word, (word,)) if part not in STOPWORDS)
+
+
 def content_terms(normalized: str) -> list[str]:
     """The meaningful, stemmed words of an already normalised text, in order."""
-    words = [part for word in normalized.split() for part in _NEGATIONS.get(word, (word,))]
-    terms = [stem(word) for word in words if word not in STOPWORDS]
+    terms = [term for word in normalized.split() for term in _word_terms(word)]
+    if all(len(term) > 1 for term in terms):
+        return terms
     # "r-ketamine", "s ketamine", "k-hole": a lone letter names a kind of what follows.
     joined: list[str] = []
     for term in terms:
@@ -107,6 +115,8 @@ def is_negated(normalized: str) -> bool:
     "when shouldnt i get it", "why doesnt it work", "never with alcohol?"). Not negated: a
     contracted negation that opens the question ("isnt ketamine a party drug", rhetorical), a
     hedge ("not sure", "dont know"), a contrast ("hours not weeks")."""
+    if "nt" not in normalized and "not" not in normalized and "never" not in normalized:
+        return False  # every negation holds one of these (the contractions end in "nt")
     words = normalized.split()
     for index, word in enumerate(words):
         following = words[index + 1] if index + 1 < len(words) else ""
