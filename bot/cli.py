@@ -140,10 +140,13 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     directory = args.directory or settings.knowledge_dir
     result = validate(directory)
-    if result.ok:
+    for warning in result.warnings:
+        print(warning)
+    if result.ok:  # warnings alone: the knowledge loads, exit 0
         assert result.knowledge is not None
         count = len(result.knowledge.entries)
-        print(f"{directory}: OK ({count} entries, {len(result.knowledge.sources)} sources)")
+        extra = f", {len(result.warnings)} warning(s)" if result.warnings else ""
+        print(f"{directory}: OK ({count} entries, {len(result.knowledge.sources)} sources{extra})")
         return EXIT_OK
     for problem in result.problems:
         print(problem)

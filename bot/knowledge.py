@@ -33,6 +33,9 @@ EVIDENCE_LABELS: dict[str, str] = {
     "consensus": "expert consensus",
 }
 CRISIS_EXPECTATION = "crisis"  # reserved in eval.yaml; no entry may use it as an id
+# Fewer variants than this is a warning, not an error: any well-formed FAQ (a public set, a
+# help-desk export with one phrasing per question) must load, and the matcher serves an entry
+# from its question alone. The shipped knowledge is held to it in the tests.
 MIN_VARIANTS = 5
 MAX_QUESTION_CHARS = 200
 MAX_ID_CHARS = 60  # ids travel in Telegram button data (64 bytes) and /start links
@@ -43,7 +46,7 @@ ENTRY_FIELDS = {
     "id": True,
     "topic": True,
     "question": True,
-    "variants": True,
+    "variants": False,
     "answer": True,
     "sources": True,
     "evidence": True,
@@ -143,6 +146,7 @@ class Knowledge:
     directory: Path
     entry_by_id: dict[str, Entry] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)  # a word's term -> its group's term
+    warnings: tuple[Problem, ...] = ()  # advice for the maintainer; the knowledge loads anyway
 
     def __post_init__(self) -> None:
         if not self.entry_by_id:
@@ -158,10 +162,12 @@ class Knowledge:
 
 
 class KnowledgeError(Exception):
-    """The knowledge folder has problems; all of them are in `problems`."""
+    """The knowledge folder has problems; all of them are in `problems` (and any warnings,
+    which alone would not have stopped it, in `warnings`)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
         self.problems = problems
+        self.warnings = warnings or []
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
@@ -174,12 +180,18 @@ def knowledge_dir(explicit: str | os.PathLike[str] | None = None) -> Path:
 class _Reader:
     """Collects problems while turning one file's parsed YAML into typed values."""
 
-    def __init__(self, display: str, problems: list[Problem]) -> None:
+    def __init__(
+        self, display: str, problems: list[Problem], warnings: list[Problem] | None = None
+    ) -> None:
         self.display = display
         self.problems = problems
+        self.warnings: list[Problem] = [] if warnings is None else warnings
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.display, line, message, warning=True))
 
     def mapping(self, value: Any, line: int, what: str) -> LineDict | None:
         if isinstance(value, LineDict):
@@ -257,7 +269,7 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_entries(root: Path, problems: list[Problem]) -> list[Entry]:
+def _read_entries(root: Path, problems: list[Problem], warnings: list[Problem]) -> list[Entry]:
     faq_dir = root / "faq"
     files = sorted(faq_dir.glob("*.yaml")) + sorted(faq_dir.glob("*.yml"))
     if not files:
@@ -265,7 +277,7 @@ def _read_entries(root: Path, problems: list[Problem]) -> list[Entry]:
     entries: list[Entry] = []
     for path in files:
         display = _display(path)
-        reader = _Reader(display, problems)
+        reader = _Reader(display, problems, warnings)
         data = read_yaml(path, display, problems)
         if data is None:
             continue
@@ -304,11 +316,13 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
         reader.problem(
             mapping.line_of("question"), f"question is longer than {MAX_QUESTION_CHARS} characters"
         )
-    variants = reader.text_list(mapping, "variants")
-    if "variants" in mapping and len(variants) < MIN_VARIANTS:
-        reader.problem(
+    variants = reader.text_list(mapping, "variants", required=False)
+    listed = mapping.get("variants")
+    if len(variants) < MIN_VARIANTS and (listed is None or isinstance(listed, LineList)):
+        reader.warn(
             mapping.line_of("variants"),
-            f"at least {MIN_VARIANTS} variants are needed, found {len(variants)}",
+            f"entry '{entry_id}': {len(variants)} variant(s); at least {MIN_VARIANTS} are "
+            "recommended, so the matcher knows more ways people ask it",
         )
     answer = reader.text(mapping, "answer")
     sources = reader.text_list(mapping, "sources")
@@ -329,7 +343,7 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
     ):
         reader.problem(mapping.line_of("min_score"), "min_score must be a number from 0 to 100")
         min_score = None
-    if None in (entry_id, topic, question, answer, evidence) or not variants or not sources:
+    if None in (entry_id, topic, question, answer, evidence) or not sources:
         return None
     assert entry_id and topic and question and answer and evidence  # narrowed for type checkers
     return Entry(
@@ -577,7 +591,8 @@ def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge
     problems: list[Problem] = []
     if not root.is_dir():
         raise KnowledgeError([Problem(str(root), 1, "knowledge folder not found")])
-    entries = _read_entries(root, problems)
+    warnings: list[Problem] = []
+    entries = _read_entries(root, problems, warnings)
     sources, source_lines, sources_display = _read_sources(root, problems)
     messages = _read_messages(root, problems)
     safety, advice_targets, safety_display = _read_safety(root, problems)
@@ -590,7 +605,9 @@ def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge
                 Problem(safety_display, line, f"advice rule points to unknown entry '{target}'")
             )
     if problems or messages is None or safety is None:
-        raise KnowledgeError(problems or [Problem(str(root), 1, "knowledge is incomplete")])
+        raise KnowledgeError(
+            problems or [Problem(str(root), 1, "knowledge is incomplete")], warnings
+        )
     return Knowledge(
         entries=tuple(entries),
         sources=sources,
@@ -598,6 +615,7 @@ def load_knowledge(directory: str | os.PathLike[str] | None = None) -> Knowledge
         safety=safety,
         directory=root,
         synonyms=synonyms,
+        warnings=tuple(warnings),
     )
 
 

@@ -7,7 +7,7 @@ knowledge) and by the tests.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import render
@@ -23,6 +23,7 @@ class Validation:
     knowledge: Knowledge | None
     problems: list[Problem]
     engine: Engine | None = None  # built for the checks; reused by hot reload
+    warnings: list[Problem] = field(default_factory=list)  # reported, but never block loading
 
     @property
     def ok(self) -> bool:
@@ -82,7 +83,11 @@ def validate(
     try:
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
-        return Validation(None, sorted(error.problems, key=lambda p: (p.path, p.line)))
+        return Validation(
+            None,
+            sorted(error.problems, key=lambda p: (p.path, p.line)),
+            warnings=sorted(error.warnings, key=lambda p: (p.path, p.line)),
+        )
     engine = Engine(knowledge)
     problems = rendered_lengths(engine)
     if check_collisions:
@@ -93,4 +98,4 @@ def validate(
             load_eval(eval_path, known_ids=set(knowledge.entry_by_id))
         except KnowledgeError as error:
             problems += error.problems
-    return Validation(knowledge, problems, engine)
+    return Validation(knowledge, problems, engine, list(knowledge.warnings))

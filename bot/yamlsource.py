@@ -11,14 +11,17 @@ import yaml
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the knowledge, located for a maintainer's editor."""
+    """One thing wrong with the knowledge, located for a maintainer's editor. A warning is
+    advice (the knowledge still loads); anything else stops it loading."""
 
     path: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
 
 
 class LineDict(dict[str, Any]):
