@@ -146,6 +146,41 @@ def rank_latency(engine: Engine, queries: list[str], rounds: int) -> dict[str, f
     }
 
 
+def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The issue's targets: load within 3x the CSafeLoader parse, rank p99 <= 15 ms at 10k."""
+    rows: list[dict[str, Any]] = []
+    for size, figures in result["sizes"].items():
+        label = f"{int(size) // 1000}k"
+        for key, what in (("load", "load_knowledge"), ("load_index", "load_knowledge + index")):
+            ratio = figures[key] / figures["csafe"]
+            rows.append(
+                {
+                    "figure": f"knowledge load, {label} entries ({what})",
+                    "value": f"{figures[key]:.2f} s (CPU {figures[key + '_cpu']:.2f} s)",
+                    "baseline": f"CSafeLoader parse of the same files: {figures['csafe']:.2f} s "
+                    f"(CPU {figures['csafe_cpu']:.2f} s)",
+                    "ratio": f"{ratio:.2f}x CSafeLoader "
+                    f"(CPU {figures[key + '_cpu'] / figures['csafe_cpu']:.2f}x)",
+                    "target": "<= 3x CSafeLoader",
+                    "pass": ratio <= 3.0,
+                }
+            )
+        rank = figures.get("rank_word_mix")
+        if rank:
+            for stat, target in (("p50", None), ("p99", 15.0)):
+                rows.append(
+                    {
+                        "figure": f"rank {stat}, {label} entries, word-mix queries (n={rank['n']})",
+                        "value": f"{rank[stat + '_ms']:.2f} ms",
+                        "baseline": f"CPU time: {rank[stat + '_cpu_ms']:.2f} ms",
+                        "ratio": "",
+                        "target": f"<= {target:.0f} ms" if target else "",
+                        "pass": target is None or rank[stat + "_ms"] <= target,
+                    }
+                )
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats and queries")
@@ -173,7 +208,12 @@ def main() -> None:
                 figures["rank_word_mix"] = rank_latency(engine, mix, rounds)
                 print("  rank, word-mix queries:", figures["rank_word_mix"])
             result["sizes"][str(size)] = figures
-    path = benchlib.write_json("scale", result, args.json)
+    rows = targets(result)
+    for row in rows:
+        print(
+            f"{'PASS' if row['pass'] else 'FAIL'}: {row['figure']}: {row['value']} ({row['ratio']})"
+        )
+    path = benchlib.write_json("scale", {"quick": args.quick, **result, "rows": rows}, args.json)
     print("wrote", path)
 
 
