@@ -22,7 +22,7 @@ from typing import Any
 
 import benchlib
 
-SCRIPTS = ("matching_latency", "throughput", "startup")
+SCRIPTS = ("matching_latency", "throughput", "startup", "scale")
 RESULTS = benchlib.BENCH / "RESULTS.md"
 
 
@@ -177,6 +177,54 @@ def startup_section(data: dict[str, Any]) -> list[str]:
     ]
 
 
+def scale_section(data: dict[str, Any]) -> list[str]:
+    rows = []
+    for size, figures in data["sizes"].items():
+        rows.append(
+            [
+                size,
+                f"{figures['csafe']:.2f} ({figures['csafe_cpu']:.2f})",
+                f"{figures['load']:.2f} ({figures['load_cpu']:.2f})",
+                f"{figures['load_index']:.2f} ({figures['load_index_cpu']:.2f})",
+                f"{figures['load'] / figures['csafe']:.2f}x",
+                f"{figures['load_index'] / figures['csafe']:.2f}x",
+            ]
+        )
+    lines = [
+        "## A large FAQ: loading and ranking (`bench/scale.py`)",
+        "",
+        "Generated entries (bench/generate.py, a question and 6 variants each) in YAML files of "
+        "500, next to the shipped knowledge. Load times: medians of 3, the three loaders "
+        "alternating in the same run; seconds wall-clock (CPU in brackets; the machine is "
+        "shared).",
+        "",
+        *_table(
+            [
+                "entries",
+                "CSafeLoader parse s",
+                "load_knowledge s",
+                "load + index s",
+                "load / parse",
+                "load + index / parse",
+            ],
+            rows,
+        ),
+        "",
+    ]
+    for size, figures in data["sizes"].items():
+        rank = figures.get("rank_word_mix")
+        if rank:
+            lines += [
+                f"Rank at {size} entries on {rank['n']} word-mix queries (2-6 words drawn from the "
+                "FAQ's own phrasings by frequency, half inside a question template; median of 3 "
+                f"rounds per query): p50 {rank['p50_ms']:.2f} ms, p99 {rank['p99_ms']:.2f} ms "
+                f"wall-clock; CPU time p50 {rank['p50_cpu_ms']:.2f} ms, p99 "
+                f"{rank['p99_cpu_ms']:.2f} ms.",
+                "",
+            ]
+    return lines
+
+
 def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=benchlib.REPO, capture_output=True, text=True, check=True
@@ -241,6 +289,8 @@ def write_results(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> N
         lines += throughput_section(results["throughput"])
     if "bot" in results.get("startup", {}):
         lines += startup_section(results["startup"])
+    if "sizes" in results.get("scale", {}):
+        lines += scale_section(results["scale"])
     notes = benchlib.BENCH / "NOTES.md"
     if notes.exists():  # the analysis (where the time goes), written by hand
         lines += [notes.read_text().rstrip(), ""]

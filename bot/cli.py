@@ -123,10 +123,11 @@ def cmd_validate(args: argparse.Namespace, settings: Settings) -> int:
     result = validate(directory)
     for warning in result.warnings:
         print(warning)
-    if result.ok:
+    if result.ok:  # warnings alone: the knowledge loads, exit 0
         assert result.knowledge is not None
         count = len(result.knowledge.entries)
-        print(f"{directory}: OK ({count} entries, {len(result.knowledge.sources)} sources)")
+        extra = f", {len(result.warnings)} warning(s)" if result.warnings else ""
+        print(f"{directory}: OK ({count} entries, {len(result.knowledge.sources)} sources{extra})")
         return EXIT_OK
     for problem in result.problems:
         print(problem)

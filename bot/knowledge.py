@@ -41,6 +41,9 @@ EVIDENCE_LABELS: dict[str, str] = {
 # `sources` may be left out or empty, and the reply shows no "Sources:" block.
 SOURCELESS_EVIDENCE = "bot"
 CRISIS_EXPECTATION = "crisis"  # reserved in eval.yaml; no entry may use it as an id
+# Fewer variants than this is a warning, not an error: any well-formed FAQ (a public set, a
+# help-desk export with one phrasing per question) must load, and the matcher serves an entry
+# from its question alone. The shipped knowledge is held to it in the tests.
 MIN_VARIANTS = 5
 MAX_QUESTION_CHARS = 200
 MAX_ID_CHARS = 60  # ids travel in Telegram button data (64 bytes) and /start links
@@ -51,7 +54,7 @@ ENTRY_FIELDS = {
     "id": True,
     "topic": True,
     "question": True,
-    "variants": True,
+    "variants": False,
     "answer": True,
     "sources": False,  # required, except for entries whose evidence is SOURCELESS_EVIDENCE
     "evidence": True,
@@ -162,6 +165,7 @@ class Knowledge:
     directory: Path
     entry_by_id: dict[str, Entry] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)  # a word's term -> its group's term
+    warnings: tuple[Problem, ...] = ()  # advice for the maintainer; the knowledge loads anyway
 
     def __post_init__(self) -> None:
         if not self.entry_by_id:
@@ -177,10 +181,12 @@ class Knowledge:
 
 
 class KnowledgeError(Exception):
-    """The knowledge folder has problems; all of them are in `problems`."""
+    """The knowledge folder has problems; all of them are in `problems` (and any warnings,
+    which alone would not have stopped it, in `warnings`)."""
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None) -> None:
         self.problems = problems
+        self.warnings = warnings or []
         super().__init__("\n".join(str(problem) for problem in problems))
 
 
@@ -204,12 +210,18 @@ def knowledge_dir(directory: str | os.PathLike[str]) -> Path:
 class _Reader:
     """Collects problems while turning one file's parsed YAML into typed values."""
 
-    def __init__(self, display: str, problems: list[Problem]) -> None:
+    def __init__(
+        self, display: str, problems: list[Problem], warnings: list[Problem] | None = None
+    ) -> None:
         self.display = display
         self.problems = problems
+        self.warnings: list[Problem] = [] if warnings is None else warnings
 
     def problem(self, line: int, message: str) -> None:
         self.problems.append(Problem(self.display, line, message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.warnings.append(Problem(self.display, line, message, warning=True))
 
     def mapping(self, value: Any, line: int, what: str) -> LineDict | None:
         if isinstance(value, LineDict):
@@ -287,7 +299,9 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _read_entries(root: Path, problems: list[Problem], unreadable: list[str]) -> list[Entry]:
+def _read_entries(
+    root: Path, problems: list[Problem], unreadable: list[str], warnings: list[Problem]
+) -> list[Entry]:
     """The entries of faq/*.yaml, files in name order. The text of a file that does not parse
     goes to `unreadable`, so that references into it are not reported as unknown."""
     faq_dir = root / "faq"
@@ -297,7 +311,7 @@ def _read_entries(root: Path, problems: list[Problem], unreadable: list[str]) ->
     entries: list[Entry] = []
     for path in files:
         display = _display(path)
-        reader = _Reader(display, problems)
+        reader = _Reader(display, problems, warnings)
         data = read_yaml(path, display, problems)
         if data is None:
             unreadable.append(_text_or_empty(path))
@@ -350,11 +364,13 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
         reader.problem(
             mapping.line_of("question"), f"question is longer than {MAX_QUESTION_CHARS} characters"
         )
-    variants = reader.text_list(mapping, "variants")
-    if "variants" in mapping and len(variants) < MIN_VARIANTS:
-        reader.problem(
+    variants = reader.text_list(mapping, "variants", required=False)
+    listed = mapping.get("variants")
+    if len(variants) < MIN_VARIANTS and (listed is None or isinstance(listed, LineList)):
+        reader.warn(
             mapping.line_of("variants"),
-            f"at least {MIN_VARIANTS} variants are needed, found {len(variants)}",
+            f"entry '{entry_id}': {len(variants)} variant(s); at least {MIN_VARIANTS} are "
+            "recommended, so the matcher knows more ways people ask it",
         )
     answer = reader.text(mapping, "answer")
     evidence = reader.text(mapping, "evidence")
@@ -376,7 +392,7 @@ def _read_entry(raw: Any, line: int, reader: _Reader) -> Entry | None:
     ):
         reader.problem(mapping.line_of("min_score"), "min_score must be a number from 0 to 100")
         min_score = None
-    if None in (entry_id, topic, question, answer, evidence) or not variants:
+    if None in (entry_id, topic, question, answer, evidence):
         return None
     if not sources and not sourceless:
         return None
@@ -633,7 +649,8 @@ def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
     problems: list[Problem] = []
     unreadable_faq: list[str] = []
     unreadable_sources: list[str] = []
-    entries = _read_entries(root, problems, unreadable_faq)
+    warnings: list[Problem] = []
+    entries = _read_entries(root, problems, unreadable_faq, warnings)
     sources, source_lines, sources_display = _read_sources(root, problems, unreadable_sources)
     messages = _read_messages(root, problems)
     safety, advice_targets, safety_display = _read_safety(root, problems)
@@ -655,7 +672,7 @@ def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
             )
     if problems or messages is None or safety is None:
         raise KnowledgeError(
-            ordered(problems) or [Problem(str(root), 1, "knowledge is incomplete")]
+            ordered(problems) or [Problem(str(root), 1, "knowledge is incomplete")], warnings
         )
     return Knowledge(
         entries=tuple(entries),
@@ -664,6 +681,7 @@ def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
         safety=safety,
         directory=root,
         synonyms=synonyms,
+        warnings=tuple(warnings),
     )
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
 # Apostrophes are dropped rather than split on, so "don't" -> "dont" and "i'm" -> "im".
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NON_WORD = re.compile(r"[^\w]+|_+")
-_SPACES = re.compile(r"\s+")
 
 # Words that carry little meaning in a question. They still count for the fuzzy
 # similarity of whole phrasings, but term weighting ignores them. Words that tell intents
@@ -28,13 +28,14 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
 def normalize(text: str) -> str:
     """Lower-case, fold accents and width, turn punctuation into spaces, collapse spaces."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():  # plain ASCII has no accents or wide forms to fold
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = _APOSTROPHES.sub("", text.casefold())
-    text = _NON_WORD.sub(" ", text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(_NON_WORD.sub(" ", text).split())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a large FAQ repeats its words: stem each once
 def stem(word: str) -> str:
     """A deliberately small stemmer, the same for questions and phrasings, so that "effects"
     meets "effect", "taking" meets "take" and "approved" meets "approve"."""
@@ -77,10 +78,17 @@ _NEGATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _word_terms(word: str) -> tuple[str, ...]:
+    """One normalised word's stemmed content terms: none for a stopword, two for "shouldnt"."""
+    return tuple(stem(part) for part in _NEGATIONS.get(word, (word,)) if part not in STOPWORDS)
+
+
 def content_terms(normalized: str) -> list[str]:
     """The meaningful, stemmed words of an already normalised text, in order."""
-    words = [part for word in normalized.split() for part in _NEGATIONS.get(word, (word,))]
-    terms = [stem(word) for word in words if word not in STOPWORDS]
+    terms = [term for word in normalized.split() for term in _word_terms(word)]
+    if all(len(term) > 1 for term in terms):
+        return terms
     # "r-ketamine", "s ketamine", "k-hole": a lone letter names a kind of what follows.
     joined: list[str] = []
     for term in terms:
@@ -89,3 +97,42 @@ def content_terms(normalized: str) -> list[str]:
         else:
             joined.append(term)
     return joined
+
+
+# A "not" negates the question when it follows a verb form or pronoun ("who is not", "should
+# i not"); after a noun it contrasts ("in hours not weeks") and asks nothing negative.
+_NOT_AFTER_TEXT = """
+is are was were be been am do does did can could should would will shall may might must
+have has had i you we they it he she who what which that there
+"""
+_NOT_AFTER: frozenset[str] = frozenset(_NOT_AFTER_TEXT.split())
+# "not sure", "dont know": doubt about the question, not a negation inside it.
+_HEDGES = frozenset({"sure", "certain", "know", "understand", "clear"})
+# ...but "treatment not right for", "people not suitable": a "not" before a judgement of fit
+# negates whatever comes before it.
+_NOT_FIT = frozenset(
+    {"right", "suitable", "good", "safe", "ok", "okay", "allowed", "eligible", "recommended", "a"}
+)
+
+
+def is_negated(normalized: str) -> bool:
+    """Whether an already normalised text negates what it asks ("who should not take it",
+    "when shouldnt i get it", "why doesnt it work", "never with alcohol?"). Not negated: a
+    contracted negation that opens the question ("isnt ketamine a party drug", rhetorical), a
+    hedge ("not sure", "dont know"), a contrast ("hours not weeks")."""
+    if "nt" not in normalized and "not" not in normalized and "never" not in normalized:
+        return False  # every negation holds one of these (the contractions end in "nt")
+    words = normalized.split()
+    for index, word in enumerate(words):
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if following in _HEDGES:
+            continue
+        if word in _NEGATIONS:
+            if index > 0:
+                return True
+        elif word == "never" or (
+            word == "not"
+            and (index == 0 or words[index - 1] in _NOT_AFTER or following in _NOT_FIT)
+        ):
+            return True
+    return False

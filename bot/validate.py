@@ -7,7 +7,7 @@ knowledge) and by the tests.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot import readability, render
@@ -31,7 +31,7 @@ class Validation:
     knowledge: Knowledge | None
     problems: list[Problem]
     engine: Engine | None = None  # built for the checks; reused by hot reload
-    warnings: tuple[Problem, ...] = ()  # reported, but they do not make the knowledge invalid
+    warnings: list[Problem] = field(default_factory=list)  # reported, but never block loading
 
     @property
     def ok(self) -> bool:
@@ -71,9 +71,10 @@ def reading_level(knowledge: Knowledge) -> list[Problem]:
                 Problem(
                     entry.path,
                     line,
-                    f"warning: answer of '{entry.id}' reads at grade {level:.1f} "
+                    f"answer of '{entry.id}' reads at grade {level:.1f} "
                     f"(aim for {readability.TARGET_MEAN_GRADE:.0f}, at most "
                     f"{readability.MAX_GRADE:.0f}): shorter sentences, plainer words",
+                    warning=True,
                 )
             )
         longest = readability.longest_sentence(entry.answer)
@@ -82,8 +83,9 @@ def reading_level(knowledge: Knowledge) -> list[Problem]:
                 Problem(
                     entry.path,
                     line,
-                    f"warning: answer of '{entry.id}' has a sentence of {longest} words "
+                    f"answer of '{entry.id}' has a sentence of {longest} words "
                     f"(at most {readability.MAX_SENTENCE_WORDS}): split it",
+                    warning=True,
                 )
             )
     return warnings
@@ -137,7 +139,7 @@ def validate(directory: str | os.PathLike[str], *, check_collisions: bool = True
         root = knowledge_dir(directory)
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
-        return Validation(None, ordered(error.problems))
+        return Validation(None, ordered(error.problems), warnings=ordered(error.warnings))
     engine = Engine(knowledge)
     problems = rendered_lengths(engine)
     if check_collisions:
@@ -148,4 +150,6 @@ def validate(directory: str | os.PathLike[str], *, check_collisions: bool = True
             load_eval(eval_path, known_ids=set(knowledge.entry_by_id))
         except KnowledgeError as error:
             problems += error.problems
-    return Validation(knowledge, problems, engine, tuple(reading_level(knowledge)))
+    return Validation(
+        knowledge, problems, engine, ordered([*knowledge.warnings, *reading_level(knowledge)])
+    )

@@ -158,7 +158,10 @@ def test_schemas_use_the_loaders_constants() -> None:
     assert fields["id"]["maxLength"] == loader.MAX_ID_CHARS
     assert fields["id"]["not"] == {"const": loader.CRISIS_EXPECTATION}
     assert fields["question"]["maxLength"] == loader.MAX_QUESTION_CHARS
-    assert fields["variants"]["minItems"] == loader.MIN_VARIANTS
+    # Too few variants is a warning of `validate`, which a JSON Schema cannot express: the
+    # schema accepts any number and says what validate recommends.
+    assert "minItems" not in fields["variants"]
+    assert f"at least {loader.MIN_VARIANTS}" in fields["variants"]["description"]
     assert fields["answer"]["maxLength"] == MAX_ANSWER_CHARS
     assert tuple(fields["evidence"]["enum"]) == loader.EVIDENCE_LEVELS
     assert fields["related"]["items"]["pattern"] == loader._ID_PATTERN.pattern
@@ -245,7 +248,6 @@ BROKEN = [
     pytest.param(FAQ, setting(*ENTRY, "id", value="what--is-ketamine"), "must be kebab-case", id="faq-id-double-hyphen"),
     pytest.param(FAQ, setting(*ENTRY, "id", value="a" * 61), "longer than 60", id="faq-id-too-long"),
     pytest.param(FAQ, setting(*ENTRY, "id", value="crisis"), "'crisis' is reserved", id="faq-id-crisis"),
-    pytest.param(FAQ, setting(*ENTRY, "variants", value=["a", "b", "c", "d"]), "at least 5 variants", id="faq-four-variants"),
     pytest.param(FAQ, setting(*ENTRY, "variants", value="ketamine?"), "'variants' must be a list", id="faq-variants-not-list"),
     pytest.param(FAQ, setting(*ENTRY, "variants", 1, value=""), "must be non-empty text", id="faq-empty-variant"),
     pytest.param(FAQ, setting(*ENTRY, "sources", value=[]), "at least one source", id="faq-no-sources"),

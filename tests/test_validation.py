@@ -110,7 +110,12 @@ def test_empty_answer_and_too_few_variants(knowledge_copy: Path) -> None:
     faq.write_text(text)
     problems = "\n".join(_messages(knowledge_copy))
     assert "'answer' is empty" in problems
-    assert "at least 5 variants are needed, found 3" in problems
+    # Too few variants is only a warning: it is listed, but it is not what stops the loading.
+    assert "variant" not in problems
+    warnings = [str(w) for w in validate(knowledge_copy).warnings]
+    assert any(
+        ": warning: entry 'dosing-ask-your-doctor': 3 variant(s); at least 5" in w for w in warnings
+    ), warnings
 
 
 def test_answer_too_long_for_one_message(knowledge_copy: Path) -> None:

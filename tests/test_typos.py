@@ -1,0 +1,50 @@
+"""Typos in the words that matter still find the entry; they never make up an answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine import Engine
+from bot.matching import typo_edits
+from bot.reply import ReplyKind
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("is ketamine adictive", "addiction-and-misuse"),  # a letter dropped, then a synonym
+        ("can esketamine become addictuve", "addiction-and-misuse"),  # a letter changed
+        ("esketamin side efects", "side-effects"),
+        ("spravto", "what-is-esketamine"),
+        ("my psyciatrist mentioned esketamine, how quickly would it help", "how-fast-does-it-work"),
+        ("when was ketamine first snythesized", "ketamine-history"),  # two letters swapped
+    ],
+)
+def test_a_misspelt_key_word_still_gets_its_answer(
+    shipped_engine: Engine, question: str, expected: str
+) -> None:
+    reply = shipped_engine.answer(question)
+    assert reply.kind is ReplyKind.ANSWER, (question, reply.kind, reply.score)
+    assert reply.entry_id == expected
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "my wifi keeps disconneting",  # one slip from a word the FAQ knows, still off-topic
+        "how do i bake bred",
+        "waht is the wether",
+    ],
+)
+def test_typos_do_not_turn_off_topic_text_into_answers(
+    shipped_engine: Engine, question: str
+) -> None:
+    reply = shipped_engine.answer(question)
+    assert reply.kind is not ReplyKind.ANSWER, (question, reply.entry_id)
+
+
+def test_longer_words_may_carry_more_slips() -> None:
+    # Short words carry none: "dose" and "nose" are one letter apart and mean different things.
+    assert typo_edits("dose") == 0
+    assert typo_edits("efect") == typo_edits("spravto") == 1
+    assert typo_edits("esketamin") == 2
