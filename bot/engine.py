@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
+from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge, Language
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
-from bot.safety import Screener
+from bot.risk import Risk
+from bot.safety import Screener, Screening
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
 
@@ -35,18 +36,46 @@ class Engine:
         self.knowledge = knowledge
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
-        self.screener = Screener(knowledge.safety)
+        self.screener = Screener(knowledge.safety, knowledge.languages)
 
-    def answer(self, text: str) -> Reply:
-        """The reply to one message, exactly as every front end shows it."""
-        screening = self.screener.screen(text)
-        if screening.crisis:
-            return self.crisis()
+    def answer(self, text: str, language_code: str | None = None) -> Reply:
+        """The reply to one message, exactly as every front end shows it. `language_code` is
+        the user's Telegram language, used only when the words do not tell."""
+        screening = self.screener.screen(text, language_code)
+        language = self.knowledge.languages.get(screening.language or "")
+        if screening.risk is Risk.CRISIS:
+            return self.crisis(about_other=screening.about_other, language=language)
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
-            return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
-        return self.decide(
-            self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
+            reply = self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        else:
+            reply = self.decide(
+                self.matcher.rank(
+                    text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1
+                )
+            )
+        return self.with_screening(reply, screening, language)
+
+    def with_screening(
+        self, reply: Reply, screening: Screening, language: Language | None
+    ) -> Reply:
+        """A normal reply, with the line a "possible" verdict puts on top, and for a message in
+        another language the line that says this bot answers in English."""
+        lead: list[str] = []
+        if screening.risk is Risk.POSSIBLE:
+            line = language.texts["possible"] if language else self.knowledge.messages.possible_line
+            lead.append(line or self.knowledge.messages.crisis_text)
+        if language is not None:
+            if reply.kind is ReplyKind.FALLBACK:
+                # Nothing matched: the English fallback would say nothing to this reader.
+                reply = replace(reply, body=language.texts["english_only"])
+            else:
+                lead.append(language.texts["english_only"])
+        return replace(
+            reply,
+            risk=screening.risk,
+            lead=tuple(lead),
+            language=language.code if language else None,
         )
 
     def decide(self, ranked: list[Scored]) -> Reply:
@@ -111,11 +140,36 @@ class Engine:
             nearest_entry_id=nearest_entry_id,
         )
 
-    def crisis(self) -> Reply:
+    def crisis(self, about_other: bool = False, language: Language | None = None) -> Reply:
+        """The crisis reply: a few warm words, the helplines, then the closing. For someone
+        worried about another person, the helpers' version: what to say and how to stay with
+        them come after the helplines, so the numbers are seen first."""
+        if language is not None:
+            texts = language.texts
+            return Reply(
+                kind=ReplyKind.CRISIS,
+                body=texts["helper"] if about_other else texts["crisis"],
+                helplines=language.helplines,
+                closing=None if about_other else texts["closing"],
+                risk=Risk.CRISIS,
+                language=language.code,
+                about_other=about_other,
+            )
         messages = self.knowledge.messages
+        if about_other and messages.crisis_helper:
+            return Reply(
+                kind=ReplyKind.CRISIS,
+                body=messages.crisis_helper,
+                helplines=messages.helplines,
+                closing=messages.crisis_helper_steps or None,
+                risk=Risk.CRISIS,
+                about_other=True,
+            )
         return Reply(
             kind=ReplyKind.CRISIS,
             body=messages.crisis_text,
             helplines=messages.helplines,
             closing=messages.crisis_closing or None,
+            risk=Risk.CRISIS,
+            about_other=about_other,
         )

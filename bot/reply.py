@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.knowledge import Helpline, Source
+from bot.risk import Risk
 
 
 class ReplyKind(StrEnum):
@@ -37,3 +38,8 @@ class Reply:
     closing: str | None = None  # the crisis reply's last words
     disclaimer: str | None = None
     nearest_entry_id: str | None = None  # the closest entry when the reply is not an answer
+    risk: Risk = Risk.NONE  # the screen's verdict: CRISIS exactly when kind is CRISIS
+    lead: tuple[str, ...] = ()  # lines shown above everything: the "possible" helpline line, or
+    # "this bot answers in English" for a message in another language
+    language: str | None = None  # the language of the fixed texts, when not English
+    about_other: bool = False  # a crisis reply for someone worried about another person

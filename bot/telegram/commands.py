@@ -8,7 +8,7 @@ from telegram.ext import ContextTypes
 
 from bot import render
 from bot.ratelimit import Verdict
-from bot.reply import ReplyKind
+from bot.risk import Risk
 from bot.telegram.keyboards import topics_keyboard
 from bot.telegram.replies import send_reply
 from bot.telegram.state import BotState, get_state
@@ -88,9 +88,10 @@ async def group_allows(message: Message, state: BotState) -> bool:
 
 async def answer_question(message: Message, question: str, state: BotState) -> None:
     """Shared by /ask, mentions and replies: the engine, the flood gate, the reply."""
-    reply = state.engine.answer(question)
-    # Safety first: crisis helplines are never held back by flood control.
-    if reply.kind is not ReplyKind.CRISIS and not await group_allows(message, state):
+    user = message.from_user
+    reply = state.engine.answer(question, user.language_code if user else None)
+    # Safety first: neither risk tier (crisis, possible) is held back by flood control.
+    if reply.risk is Risk.NONE and not await group_allows(message, state):
         return
     await send_reply(message, reply, state, question=question)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from html import escape
 
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
@@ -10,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot import render
 from bot.engine import Engine
 from bot.reply import ReplyKind
+from bot.risk import Risk
 from bot.telegram.state import get_state
 
 MAX_RESULTS = 10
@@ -55,6 +57,15 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
                 render.html(reply),
             )
         ]
+    # "Possible" risk: the helpline line first, as its own result and on top of every answer.
+    lead = reply.lead if reply.risk is Risk.POSSIBLE else ()
+    first: list[InlineQueryResultArticle] = []
+    if lead:
+        first.append(
+            _article(
+                "possible", "Need to talk to someone now?", _first_line(lead[0]), render.html(reply)
+            )
+        )
     entries = [
         s.entry
         for s in engine.matcher.rank(query, limit=MAX_RESULTS)
@@ -67,13 +78,16 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
             *(e for e in entries if e.id != reply.entry_id),
         ]
     return [
-        _article(
-            entry.id,
-            entry.question,
-            _first_line(entry.answer),
-            render.html(engine.entry_reply(entry)),
-        )
-        for entry in entries[:MAX_RESULTS]
+        *first,
+        *(
+            _article(
+                entry.id,
+                entry.question,
+                _first_line(entry.answer),
+                render.html(replace(engine.entry_reply(entry), lead=lead, risk=reply.risk)),
+            )
+            for entry in entries[: MAX_RESULTS - len(first)]
+        ),
     ]
 
 

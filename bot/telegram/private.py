@@ -16,7 +16,9 @@ async def on_private_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     if message is None or not message.text:
         return
     state = get_state(context)
-    await send_reply(message, state.engine.answer(message.text), state, question=message.text)
+    user = message.from_user
+    reply = state.engine.answer(message.text, user.language_code if user else None)
+    await send_reply(message, reply, state, question=message.text)
 
 
 async def on_private_other(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

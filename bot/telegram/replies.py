@@ -9,6 +9,7 @@ from telegram.constants import ChatType
 
 from bot import render
 from bot.reply import Reply, ReplyKind
+from bot.risk import Risk
 from bot.telegram.keyboards import reply_keyboard
 from bot.telegram.state import BotState
 
@@ -17,8 +18,8 @@ log = logging.getLogger(__name__)
 
 def record(state: BotState, reply: Reply, question: str | None, chat_type: str) -> None:
     """Counts for /stats and the unanswered-questions queue; never who asked."""
-    if state.store is None:
-        return
+    if state.store is None or reply.risk is not Risk.NONE:
+        return  # a message that told of suicide or self-harm risk is never kept, not even counted
     try:
         if reply.kind is ReplyKind.ANSWER and reply.entry_id:
             state.store.count_answer(reply.entry_id)
