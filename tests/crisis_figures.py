@@ -55,8 +55,12 @@ def main(argv: list[str]) -> int:
             row[2] += right_tier(case, screening)
         if not right_tier(case, screening):
             got = screening.risk.value + (" (other)" if screening.about_other else "")
-            misses.append(f"  [{case['half']}] {case['family']}: want {case['tier']}, got {got}: {case['q']}")
-    print("family          half  n   risk cases: flagged / right tier | look-alikes: alarms / notes")
+            misses.append(
+                f"  [{case['half']}] {case['family']}: want {case['tier']}, got {got}: {case['q']}"
+            )
+    print(
+        "family          half  n   risk cases: flagged / right tier | look-alikes: alarms / notes"
+    )
     totals: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     for (family, half), row in sorted(table.items()):
         kind = "look" if family in LOOK_ALIKES else "risk"

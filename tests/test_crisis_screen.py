@@ -1,0 +1,108 @@
+"""The crisis screen on this project's own development set (tests/data/crisis_cases.yaml), by
+family. Half A, which the rules were written from, must be read right case by case; half B, the
+check, must clear bars per family. Figures: `.venv/bin/python -m tests.crisis_figures`."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from bot.engine import Engine
+from bot.risk import Risk
+from bot.safety import Screener
+from tests.crisis_figures import LOOK_ALIKES, load_cases, right_tier
+
+CASES = load_cases()
+HALF_A = [case for case in CASES if case["half"] == "A"]
+HALF_B = [case for case in CASES if case["half"] == "B"]
+MIN_RIGHT_TIER_B = 0.85  # per family of risk cases
+MAX_NOTES_B = 0.15  # possible-risk notes on look-alikes, overall
+
+
+@pytest.fixture(scope="module")
+def screener(shipped_engine: Engine) -> Screener:
+    return shipped_engine.screener
+
+
+def test_the_set_is_well_formed() -> None:
+    for case in CASES:
+        assert set(case) == {"q", "tier", "family", "half"}, case
+        assert case["tier"] in ("crisis", "possible", "other", "none")
+        assert case["half"] in ("A", "B")
+    families = {case["family"] for case in CASES}
+    for family in families:  # every family is in both halves
+        assert {case["half"] for case in CASES if case["family"] == family} == {"A", "B"}
+    assert len({case["q"].casefold() for case in CASES}) == len(CASES), "duplicate questions"
+
+
+@pytest.mark.parametrize("case", HALF_A, ids=lambda case: f"{case['family']}:{case['q'][:40]}")
+def test_half_a_case_by_case(screener: Screener, case: dict[str, Any]) -> None:
+    screening = screener.screen(case["q"])
+    assert right_tier(case, screening), f"want {case['tier']}, got {screening}"
+
+
+def test_half_b_clears_the_bars(screener: Screener) -> None:
+    right: dict[str, list[bool]] = defaultdict(list)
+    notes = alarms = looks = 0
+    for case in HALF_B:
+        screening = screener.screen(case["q"])
+        if case["family"] in LOOK_ALIKES:
+            looks += 1
+            alarms += screening.risk is Risk.CRISIS
+            notes += screening.risk is Risk.POSSIBLE
+        else:
+            right[case["family"]].append(right_tier(case, screening))
+            # Whatever the tier, a risk case is never left without help.
+            assert screening.risk is not Risk.NONE, case["q"]
+    for family, results in right.items():
+        assert sum(results) / len(results) >= MIN_RIGHT_TIER_B, family
+    assert alarms == 0, "a look-alike got the crisis reply"
+    assert notes / looks <= MAX_NOTES_B
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "the esketamine brought my suicidal thoughts back, is that in the trials?",
+        "since the trial ended I've been thinking about killing myself again",
+        "research question: I tried to end my life last year, does ketamine help people like me",
+    ],
+)
+def test_no_exclusion_cancels_a_first_person_statement(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is Risk.CRISIS
+
+
+@pytest.mark.parametrize(
+    ("message", "spelled"),
+    [("kill myelf", "kill myself"), ("i feel suicdal", "i feel suicidal"), ("suicdie", "suicide")],
+)
+def test_typos_of_key_words_are_read_as_the_word(
+    screener: Screener, message: str, spelled: str
+) -> None:
+    assert screener.prepare(message) == spelled
+
+
+def test_short_words_are_not_mended(screener: Screener) -> None:
+    # "kill" has too many real neighbours: "bill myself" stays what it is.
+    assert (
+        screener.prepare("I will bill myself for the hours") == "i will bill myself for the hours"
+    )
+    assert screener.screen("I overdone it at the gym").risk is Risk.NONE
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm not suicidal and I would never hurt myself",
+        "life is worth living",
+        "i dont want to die, i want to feel better",
+    ],
+)
+def test_negations_are_not_risk(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is Risk.NONE
+
+
+def test_a_negation_does_not_hide_a_statement_next_to_it(screener: Screener) -> None:
+    assert screener.screen("I'm not suicidal, but I have a plan to overdose").risk is Risk.CRISIS
