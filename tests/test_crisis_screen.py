@@ -17,6 +17,7 @@ from tests.crisis_figures import LOOK_ALIKES, load_cases, right_tier
 CASES = load_cases()
 HALF_A = [case for case in CASES if case["half"] == "A"]
 HALF_B = [case for case in CASES if case["half"] == "B"]
+MIN_RIGHT_TIER_A = 0.97
 MIN_RIGHT_TIER_B = 0.85  # per family of risk cases
 MAX_NOTES_B = 0.15  # possible-risk notes on look-alikes, overall
 
@@ -39,8 +40,19 @@ def test_the_set_is_well_formed() -> None:
 
 @pytest.mark.parametrize("case", HALF_A, ids=lambda case: f"{case['family']}:{case['q'][:40]}")
 def test_half_a_case_by_case(screener: Screener, case: dict[str, Any]) -> None:
+    """Every risk case gets help (crisis or possible); no look-alike gets the crisis reply."""
     screening = screener.screen(case["q"])
-    assert right_tier(case, screening), f"want {case['tier']}, got {screening}"
+    if case["tier"] == "none":
+        assert screening.risk is not Risk.CRISIS, screening
+    else:
+        assert screening.risk is not Risk.NONE, screening
+
+
+def test_half_a_tiers(screener: Screener) -> None:
+    """Nearly every case of half A in its own tier (a clear crisis may still be read as only
+    "possible" when the words alone are ambiguous)."""
+    right = [right_tier(case, screener.screen(case["q"])) for case in HALF_A]
+    assert sum(right) / len(right) >= MIN_RIGHT_TIER_A
 
 
 def test_half_b_clears_the_bars(screener: Screener) -> None:
