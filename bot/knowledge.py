@@ -142,6 +142,11 @@ class SafetyRules:
     mentions: tuple[re.Pattern[str], ...] = ()  # "possible", unless `crisis_exclude` matches
     ignore: tuple[re.Pattern[str], ...] = ()  # idioms and negations, cut out before any rule
     keywords: tuple[str, ...] = ()  # key words read through a typo ("myelf" -> "myself")
+    # Kinds of risk words (death, means, harm, despair, plans): a first-person message with
+    # `cues_at` or more of them, that no rule caught, gets "possible" unless `cues_skip` matches.
+    cues: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    cues_at: int = 0
+    cues_skip: re.Pattern[str] | None = None
 
 
 LANGUAGE_TEXTS = ("crisis", "closing", "possible", "helper", "english_only")
@@ -566,7 +571,17 @@ def _read_safety(
         return None, advice_targets, display
     reader.unknown_fields(
         crisis,
-        {"patterns", "exclude", "always", "families", "mentions", "ignore", "keywords", "words"},
+        {
+            "patterns",
+            "exclude",
+            "always",
+            "families",
+            "mentions",
+            "ignore",
+            "keywords",
+            "words",
+            "cues",
+        },
         "'crisis'",
     )
     words = _read_words(crisis, reader)
@@ -614,6 +629,26 @@ def _read_safety(
         if name and tier:
             families.append(RiskFamily(name=name, tier=tier, patterns=compiled_family))
     keywords = [word for word, _ in reader.text_list(crisis, "keywords", required=False)]
+    cues: list[tuple[str, re.Pattern[str]]] = []
+    cues_at = 0
+    cues_skip = None
+    if crisis.get("cues") is not None:
+        raw_cues = reader.mapping(crisis["cues"], crisis.line_of("cues"), "'cues'")
+        if raw_cues is not None:
+            reader.unknown_fields(raw_cues, {"at", "skip", "kinds"}, "'cues'")
+            at = raw_cues.get("at")
+            if not isinstance(at, int) or isinstance(at, bool) or at < 2:
+                reader.problem(raw_cues.line_of("at"), "'at' must be a whole number, 2 or more")
+            else:
+                cues_at = at
+            if raw_cues.get("skip") is not None:
+                cues_skip = reader.regex(raw_cues["skip"], raw_cues.line_of("skip"))
+            kinds = reader.mapping(raw_cues.get("kinds"), raw_cues.line_of("kinds"), "'kinds'")
+            for name in kinds or {}:
+                assert kinds is not None
+                pattern = reader.regex(kinds[name], kinds.line_of(name))
+                if pattern is not None:
+                    cues.append((str(name), pattern))
     advice_rules: list[AdviceRule] = []
     raw_advice = top.get("advice") or LineList()
     if not isinstance(raw_advice, LineList):
@@ -642,6 +677,9 @@ def _read_safety(
         mentions=rules(crisis, "mentions"),
         ignore=rules(crisis, "ignore"),
         keywords=tuple(normalize(word) for word in keywords),
+        cues=tuple(cues),
+        cues_at=cues_at,
+        cues_skip=cues_skip,
     )
     if not (safety.crisis or safety.crisis_always or safety.families):
         reader.problem(crisis.line, "no crisis rules: give 'families' (or 'patterns')")

@@ -23,6 +23,7 @@ from bot.languages import ENGLISH_MARKERS, Detector
 from bot.risk import Risk
 from bot.text import normalize
 
+_FIRST_PERSON = re.compile(r"\b(i|im|ive|id|ill|me|my|myself|mine)\b")
 _ORDER = {Risk.NONE: 0, Risk.POSSIBLE: 1, Risk.CRISIS: 2}
 MIN_FUZZY_CHARS = 5  # shorter words have too many real neighbours (kill: bill, fill, will)
 MAX_SPELLINGS = 20_000
@@ -189,7 +190,23 @@ class Screener:
         mentioned = risk is Risk.NONE and self._mentions.search(prepared)
         if mentioned and not self._exclude.search(prepared):
             return Risk.POSSIBLE, False, "mentions"
+        if risk is Risk.NONE and self.cue_count(prepared) >= self.rules.cues_at > 0:
+            return Risk.POSSIBLE, False, "cues"
         return risk, other, family
+
+    def cue_count(self, prepared: str) -> int:
+        """How many risk words a first-person message holds, at most two of each kind: "the
+        knife is on my bed and I'm scared of what I'll do" holds a means and a fear."""
+        rules = self.rules
+        if not rules.cues or not _FIRST_PERSON.search(prepared):
+            return 0
+        if rules.cues_skip is not None and rules.cues_skip.search(prepared):
+            return 0
+        count = 0
+        for _, pattern in rules.cues:
+            found = {match.group(0) for match in pattern.finditer(prepared)}
+            count += min(len(found), 2)
+        return count
 
     def screen(self, text: str, language_code: str | None = None) -> Screening:
         prepared = self.prepare(text)
