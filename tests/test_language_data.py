@@ -79,6 +79,7 @@ def test_each_language_has_texts_helplines_and_markers(code: str) -> None:
     assert data["code"] == code
     assert all(isinstance(data["texts"][t], str) and data["texts"][t].strip() for t in TEXTS)
     assert 30 <= len(data["markers"]) <= 60, len(data["markers"])
+    assert len(set(data["markers"])) == len(data["markers"]), "a marker is listed twice"
     # Markers are compared with normalised words, so they must be normalised themselves.
     assert all(normalize(m) == m for m in data["markers"]), [
         m for m in data["markers"] if normalize(m) != m
