@@ -135,3 +135,21 @@ def test_no_language_fires_on_look_alikes_of_other_languages_or_english_question
     texts += [normalize(c["q"]) for c in eval_cases if c.get("expect") != "crisis"]
     fired = [(code, t) for t in texts for code in PRESENT if hits(code, t)]
     assert not fired, fired[:20]
+
+
+def _normalize_keeping_vowel_signs(text: str) -> str:
+    """normalize(), but with Devanagari vowel signs kept as parts of words: what normalize()
+    would give if it treated combining spacing marks as letters."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = re.sub(r"['\u2019\u2018`\u00b4]", "", text)
+    text = re.sub(r"[^\w\u0900-\u0903\u093e-\u094c\u0962\u0963]+|_+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@pytest.mark.skipif("hi" not in LANGS, reason="Hindi data not present")
+def test_hindi_patterns_work_with_or_without_vowel_signs() -> None:
+    for case in [c for c in CASES if c["lang"] == "hi" and _script(c["q"]) == "deva"]:
+        assert hits("hi", normalize(case["q"])) == hits(
+            "hi", _normalize_keeping_vowel_signs(case["q"])
+        ), case["q"]
