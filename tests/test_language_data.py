@@ -127,6 +127,21 @@ def test_case_gets_its_tier_and_language(case: dict[str, str]) -> None:
     assert detect(text) == case["lang"], (text, detect(text))
 
 
+def _english_texts() -> list[str]:
+    texts = [c["q"] for c in _load(ROOT / "knowledge" / "eval.yaml")["cases"]]
+    for path in sorted((ROOT / "knowledge" / "faq").glob("*.yaml")):
+        for entry in _load(path)["entries"]:
+            texts += [entry["question"], *entry.get("variants", [])]
+    return texts
+
+
+def test_english_questions_are_not_taken_for_another_language() -> None:
+    # A marker that is also an English word would answer English users "I answer in English
+    # only" in Portuguese or German.
+    taken = [(t, detect(normalize(t))) for t in _english_texts() if detect(normalize(t))]
+    assert not taken, taken[:20]
+
+
 def test_no_language_fires_on_look_alikes_of_other_languages_or_english_questions() -> None:
     """Screening may run every language's patterns on every message: a look-alike in one
     language, or an English FAQ question, must not trip another language's patterns."""
