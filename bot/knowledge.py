@@ -527,9 +527,9 @@ def _read_helplines(parent: LineDict, reader: _Reader, extra: set[str]) -> list[
         for key in extra:
             value = item.get(key)
             found[key] = None if value is None else str(value).strip() or None
-        if found.get("source") and not reader.https_url(
-            found["source"] or "", item.line_of("source")
-        ):
+        # Where the line was checked: free text (a note may follow), but it must name a page.
+        if found.get("source") and not re.search(r"https?://\S+\.\S+", found["source"] or ""):
+            reader.problem(item.line_of("source"), "'source' must give the address of a page")
             found["source"] = None
         if name and contact:
             helplines.append(Helpline(name=name, contact=contact, url=url, **found))

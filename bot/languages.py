@@ -13,11 +13,12 @@ from bot.knowledge import Language
 
 # Common English words (normalised): a message full of them stays English even when a word
 # or two looks like another language ("de", "no", "a").
+# Words that are common in other languages too ("a", "no", "me", "die", "in", "so") are left out.
 _ENGLISH_TEXT = """
-    i im ive id me my myself you your we they he she it is are was were be been am do does did
-    dont doesnt didnt cant wont the a an and or but if of to in on at for with about from this
-    that what how why when where who which can could would should will have has had not no
-    want feel just so really all any some more very life live die dead kill ketamine
+    i im ive id my myself you your we they he she it is are was were be been am does did
+    dont doesnt didnt cant wont the and or but if of to at for with about from this
+    that what how why when where who which can could would should will have has had not
+    want feel just really all any some more very life live dead kill ketamine
     esketamine spravato help anymore please think know like get got
 """
 ENGLISH_MARKERS = frozenset(_ENGLISH_TEXT.split())
@@ -49,9 +50,12 @@ def _main_script(text: str) -> str | None:
     return max(counts, key=lambda script: counts[script]) if counts else None
 
 
-def language_script(language: Language) -> str:
-    """The script a language is written in, read from its markers."""
-    return _main_script(" ".join(sorted(language.markers))) or "LATIN"
+def language_scripts(language: Language) -> frozenset[str]:
+    """The scripts a language is written in, read from its markers and texts: Hindi has
+    Devanagari and the Latin letters of romanised Hindi."""
+    texts = [language.texts.get("crisis", ""), language.texts.get("helper", "")]
+    scripts = {_main_script(word) for word in (*language.markers, *texts)}
+    return frozenset(script for script in scripts if script is not None) or frozenset({"LATIN"})
 
 
 class Detector:
@@ -59,7 +63,7 @@ class Detector:
 
     def __init__(self, languages: Mapping[str, Language]) -> None:
         self.languages = dict(languages)
-        self._scripts = {code: language_script(lang) for code, lang in self.languages.items()}
+        self._scripts = {code: language_scripts(lang) for code, lang in self.languages.items()}
 
     def detect(self, normalized: str) -> str | None:
         """The code of the message's language; None for English or when nothing is clear."""
@@ -68,7 +72,7 @@ class Detector:
         script = _main_script(normalized)
         words = normalized.split()
         candidates = [
-            lang for lang in self.languages.values() if self._scripts[lang.code] == script
+            lang for lang in self.languages.values() if script in self._scripts[lang.code]
         ]
         if not candidates:
             return None
@@ -91,8 +95,8 @@ class Detector:
         )
         best, code = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0
-        # Short messages ("quiero morir") carry one marker; longer ones must show two.
-        needed = 1 if len(words) <= 3 else 2
-        if best >= needed and best > english and best > runner_up:
+        # One common word can be enough ("la ketamina ayuda con la depresion"), as long as the
+        # language beats English and every other language.
+        if best >= 1 and best > english and best > runner_up:
             return code
         return None

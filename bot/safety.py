@@ -178,8 +178,12 @@ class Screener:
         cleaned = self._ignore.cut(normalized) if self._ignore.search(normalized) else normalized
         return " ".join(cleaned.split())
 
-    def english_risk(self, prepared: str) -> tuple[Risk, bool, str | None]:
+    def english_risk(self, prepared: str, english: bool = True) -> tuple[Risk, bool, str | None]:
+        """The English rules' verdict. For a message in another language only the families
+        run: a bare mention ("suicidio") or risk words are that language's patterns' to read."""
         risk, other, family = self._english.read(prepared)
+        if not english:
+            return risk, other, family
         if (
             risk is Risk.NONE
             and self._crisis.search(prepared)
@@ -210,17 +214,21 @@ class Screener:
 
     def screen(self, text: str, language_code: str | None = None) -> Screening:
         prepared = self.prepare(text)
-        risk, other, family = self.english_risk(prepared)
         normalized = normalize(text)
-        language = self._detector.detect(normalized)
+        detected = self._detector.detect(normalized)
+        risk, other, family = self.english_risk(prepared, english=detected is None)
+        language = detected
         # Every language's patterns, on every message: the highest tier wins, and a tier found
-        # in a language (first of all the message's own) is answered in that language.
+        # in a language (the message's own first of all) is answered in that language.
+        best_foreign: tuple[int, bool] = (0, False)
         for code, tiers in self._foreign.items():
             found, found_other, found_family = tiers.read(normalized)
-            if _ORDER[found] > _ORDER[risk] or (
-                found is risk and found is not Risk.NONE and code == language
-            ):
+            if found is Risk.NONE or _ORDER[found] < _ORDER[risk]:
+                continue
+            rank = (_ORDER[found], code == detected)
+            if _ORDER[found] > _ORDER[risk] or rank > best_foreign:
                 risk, other, language, family = found, found_other, code, found_family
+                best_foreign = rank
         if (
             language is None
             and risk is not Risk.NONE
