@@ -13,13 +13,14 @@ from bot.knowledge import Language
 
 # Common English words (normalised): a message full of them stays English even when a word
 # or two looks like another language ("de", "no", "a").
-# Words that are common in other languages too ("a", "no", "me", "die", "in", "so") are left out.
+# Words that are common in other languages too ("a", "no", "me", "die", "in", "so") are left
+# out, and so are the drug names, which French and German spell the same.
 _ENGLISH_TEXT = """
     i im ive id my myself you your we they he she it is are was were be been am does did
     dont doesnt didnt cant wont the and or but if of to at for with about from this
     that what how why when where who which can could would should will have has had not
-    want feel just really all any some more very life live dead kill ketamine
-    esketamine spravato help anymore please think know like get got
+    want feel just really all any some more very life live dead kill help anymore please
+    think know like get got
 """
 ENGLISH_MARKERS = frozenset(_ENGLISH_TEXT.split())
 
