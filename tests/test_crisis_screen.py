@@ -18,9 +18,9 @@ CASES = load_cases()
 HALF_A = [case for case in CASES if case["half"] == "A"]
 HALF_B = [case for case in CASES if case["half"] == "B"]
 MIN_RIGHT_TIER_A = 0.97
-MIN_FLAGGED_B = 0.88  # crisis or possible, all risk cases of half B
-MIN_FLAGGED_B_FAMILY = 0.7
-MIN_RIGHT_TIER_B = 0.75
+MIN_FLAGGED_B = 0.85  # crisis or possible, all risk cases of half B (measured: 86%)
+MIN_FLAGGED_B_FAMILY = 0.6  # "other" is the weakest: 6 of 10
+MIN_RIGHT_TIER_B = 0.7
 MAX_NOTES_B = 0.15  # possible-risk notes on look-alikes, overall
 
 
