@@ -24,6 +24,63 @@ from bot.risk import Risk
 from bot.text import normalize
 
 _FIRST_PERSON = re.compile(r"\b(i|im|ive|id|ill|me|my|myself|mine)\b")
+# Someone the writer knows: "my aunt", "a friend of mine", "my best friend's sister".
+_KNOWN_PERSON = re.compile(
+    r"\b(my|our|a|one of my) (\w+ )?(friend|friends|bff|mate|pal|buddy|brother|sister|sibling|son|"
+    r"daughter|mom|mum|mother|dad|father|parent|partner|boyfriend|girlfriend|bf|gf|wife|husband|"
+    r"fiance|fiancee|roommate|flatmate|housemate|cousin|aunt|uncle|grandma|grandpa|grandmother|"
+    r"grandfather|kid|child|teen|teenager|student|colleague|coworker|classmate|neighbour|neighbor|"
+    r"nephew|niece|stepdad|stepmom|stepmum|ex)\b"
+)
+_SHIFT = {
+    "he": "i",
+    "she": "i",
+    "they": "i",
+    "him": "me",
+    "her": "my",
+    "them": "me",
+    "his": "my",
+    "their": "my",
+    "hers": "mine",
+    "himself": "myself",
+    "herself": "myself",
+    "themselves": "myself",
+    "themself": "myself",
+    "hes": "im",
+    "shes": "im",
+    "theyre": "im",
+    "hed": "id",
+    "shed": "id",
+    "theyd": "id",
+    "hell": "ill",
+    "shell": "ill",
+    "wants": "want",
+    "has": "have",
+    "is": "am",
+    "keeps": "keep",
+    "says": "say",
+    "doesnt": "dont",
+    "does": "do",
+    "feels": "feel",
+    "thinks": "think",
+    "needs": "need",
+    "wishes": "wish",
+    "isnt": "am not",
+}
+_PAST_DEATH = re.compile(
+    r"(?<!tried to )(?<!almost )(?<!nearly )\b(killed|hanged|hung|shot|drowned|poisoned) myself\b"
+    r"|\b(took|ended) my (own )?life\b|\bdied\b|\bcommitted suicide\b"
+)
+
+
+def _shift(text: str) -> str:
+    """Third person to first: "she wants to die" -> "i want to die"."""
+    words = text.split()
+    shifted = [_SHIFT.get(word, word) for word in words]
+    # "he s going", "she d rather": the contraction's letter after the pronoun
+    return " ".join(shifted).replace("i s ", "im ").replace("i d ", "id ")
+
+
 _ORDER = {Risk.NONE: 0, Risk.POSSIBLE: 1, Risk.CRISIS: 2}
 MIN_FUZZY_CHARS = 5  # shorter words have too many real neighbours (kill: bill, fill, will)
 MAX_SPELLINGS = 20_000
@@ -191,6 +248,13 @@ class Screener:
         ):
             # The older single-tier rules: a mention is a crisis unless a research question.
             return Risk.CRISIS, False, "patterns"
+        if risk is not Risk.CRISIS and _KNOWN_PERSON.search(prepared):
+            # Someone the writer knows, in words the other-person rules do not name: read what
+            # is said of them as if said in the first person ("my aunt says she'd rather be
+            # dead" -> "... i d rather be dead"). Deaths already past are news, not a crisis.
+            shifted = _PAST_DEATH.sub(" ", _shift(prepared[_KNOWN_PERSON.search(prepared).end() :]))  # type: ignore[union-attr]
+            if self._english.crisis.search(shifted):
+                return Risk.CRISIS, True, "other-as-first-person"
         mentioned = risk is Risk.NONE and self._mentions.search(prepared)
         if mentioned and not self._exclude.search(prepared):
             return Risk.POSSIBLE, False, "mentions"

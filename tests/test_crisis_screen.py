@@ -124,3 +124,25 @@ def test_negations_are_not_risk(screener: Screener, message: str) -> None:
 
 def test_a_negation_does_not_hide_a_statement_next_to_it(screener: Screener) -> None:
     assert screener.screen("I'm not suicidal, but I have a plan to overdose").risk is Risk.CRISIS
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my aunt keeps telling everyone she would rather be dead",
+        "my colleague says he has a plan to overdose this weekend",
+    ],
+)
+def test_what_is_said_of_someone_the_writer_knows_is_read_as_their_risk(
+    screener: Screener, message: str
+) -> None:
+    screening = screener.screen(message)
+    assert screening.risk is Risk.CRISIS and screening.about_other
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["my uncle killed himself when I was a child", "my friend took her own life in 2020"],
+)
+def test_a_death_already_past_is_not_a_crisis(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is not Risk.CRISIS
