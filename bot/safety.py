@@ -248,11 +248,12 @@ class Screener:
         ):
             # The older single-tier rules: a mention is a crisis unless a research question.
             return Risk.CRISIS, False, "patterns"
-        if risk is not Risk.CRISIS and _KNOWN_PERSON.search(prepared):
+        known = _KNOWN_PERSON.search(prepared) if risk is not Risk.CRISIS else None
+        if known is not None:
             # Someone the writer knows, in words the other-person rules do not name: read what
             # is said of them as if said in the first person ("my aunt says she'd rather be
             # dead" -> "... i d rather be dead"). Deaths already past are news, not a crisis.
-            shifted = _PAST_DEATH.sub(" ", _shift(prepared[_KNOWN_PERSON.search(prepared).end() :]))  # type: ignore[union-attr]
+            shifted = _PAST_DEATH.sub(" ", _shift(prepared[known.end() :]))
             if self._english.crisis.search(shifted):
                 return Risk.CRISIS, True, "other-as-first-person"
         mentioned = risk is Risk.NONE and self._mentions.search(prepared)
