@@ -89,7 +89,8 @@ class Detector:
                 return (letters, sum(word in lang.markers for word in words))
 
             return max(candidates, key=score).code
-        english = sum(word in ENGLISH_MARKERS for word in words)
+        # "i" is also Italian's "the": half an English word.
+        english = sum(0.5 if word == "i" else word in ENGLISH_MARKERS for word in words)
         scored = sorted(
             ((sum(word in lang.markers for word in words), lang.code) for lang in candidates),
             reverse=True,

@@ -285,15 +285,21 @@ class Screener:
         language = detected
         # Every language's patterns, on every message: the highest tier wins, and a tier found
         # in a language (the message's own first of all) is answered in that language.
+        # The rules that fired choose the reply's language: English rules answer in English,
+        # unless the message's own language fired at the same tier too.
+        english_risk = risk
+        if risk is not Risk.NONE:
+            language = None
         best_foreign: tuple[int, bool] = (0, False)
         for code, tiers in self._foreign.items():
             found, found_other, found_family = tiers.read(normalized)
-            if found is Risk.NONE or _ORDER[found] < _ORDER[risk]:
+            if found is Risk.NONE or _ORDER[found] < _ORDER[english_risk]:
                 continue
             rank = (_ORDER[found], code == detected)
-            if _ORDER[found] > _ORDER[risk] or rank > best_foreign:
-                risk, other, language, family = found, found_other, code, found_family
-                best_foreign = rank
+            if rank <= best_foreign or (found is english_risk and code != detected):
+                continue
+            risk, other, language, family = found, found_other, code, found_family
+            best_foreign = rank
         if (
             language is None
             and risk is not Risk.NONE

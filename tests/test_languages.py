@@ -247,3 +247,12 @@ def test_shipped_look_alikes_mostly_get_the_english_only_line(shipped_engine: En
         for case in looks
     ]
     assert sum(told) / len(told) >= MIN_ENGLISH_ONLY
+
+
+@pytest.mark.parametrize(
+    "message", ["i wanna die lol", "die die die, I hate my life, I want to die"]
+)
+def test_english_rules_answer_in_english(shipped_engine: Engine, message: str) -> None:
+    # "die" is also a German word: the English rule that fired decides the language.
+    reply = shipped_engine.answer(message)
+    assert reply.kind is ReplyKind.CRISIS and reply.language is None
