@@ -36,6 +36,7 @@ def _load_engine(settings: Settings) -> Engine:
 def reply_json(reply: Reply) -> dict[str, object]:
     return {
         "kind": reply.kind.value,
+        "risk": reply.risk.value,  # none | possible | crisis; crisis exactly when kind is crisis
         "entry_id": reply.entry_id,
         "score": reply.score,
         "text": render.text(reply),

@@ -104,8 +104,11 @@ class Conversation:
         self.knowledge = engine.knowledge
         self.question_log_days = question_log_days
 
-    def respond(self, pending: Choices, text: str) -> tuple[Turn, Choices]:
-        """The reply to `text` and the chat's new pending choices."""
+    def respond(
+        self, pending: Choices, text: str, language_code: str | None = None
+    ) -> tuple[Turn, Choices]:
+        """The reply to `text` and the chat's new pending choices. `language_code` is the
+        user's app language (Telegram's), used only when the words do not tell."""
         message = text.strip()
         if NUMBER.fullmatch(message):
             if not pending:
@@ -117,11 +120,11 @@ class Conversation:
         elif message.startswith("/"):
             turn = self.command(message)
         else:
-            turn = self.ask(message)
+            turn = self.ask(message, language_code)
         return turn, turn.choices
 
-    def ask(self, question: str) -> Turn:
-        return self.turn_for(self.engine.answer(question), question=question)
+    def ask(self, question: str, language_code: str | None = None) -> Turn:
+        return self.turn_for(self.engine.answer(question, language_code), question=question)
 
     def turn_for(self, reply: Reply, question: str | None = None) -> Turn:
         """A reply from the engine with the choices it offers."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
+from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge, Language
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
-from bot.safety import Screener
+from bot.risk import Risk
+from bot.safety import Screener, Screening
 from bot.text import content_terms, normalize
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
@@ -61,7 +62,7 @@ class Engine:
         self.knowledge = knowledge
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
-        self.screener = Screener(knowledge.safety)
+        self.screener = Screener(knowledge.safety, knowledge.languages)
         # "hi", "thank you", "who are you": phrasings made only of stopwords give the matcher
         # nothing to weigh, so they are looked up whole (validation keeps each in one entry).
         self.exact: dict[str, Entry] = {}
@@ -77,24 +78,29 @@ class Engine:
             key=lambda item: -len(item[0]),
         )
 
-    def answer(self, text: str) -> Reply:
-        """The reply to one message, exactly as every front end shows it."""
-        screening = self.screener.screen(text)
-        if screening.crisis:
-            return self.crisis()
+    def answer(self, text: str, language_code: str | None = None) -> Reply:
+        """The reply to one message, exactly as every front end shows it. `language_code` is
+        the user's Telegram language, used only when the words do not tell."""
+        screening = self.screener.screen(text, language_code)
+        language = self.knowledge.languages.get(screening.language or "")
+        if screening.risk is Risk.CRISIS:
+            return self.crisis(about_other=screening.about_other, language=language)
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
-            return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
-        question, partial = find_question(text)
-        exact = self.exact_match(question)
-        if exact is not None:
-            reply = self.entry_reply(exact, score=100.0)
+            reply = self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
         else:
-            reply = self.decide(
-                self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1)
-            )
-        # Every front end shows it: the user should know the rest was not read for matching.
-        return replace(reply, notice=partial_notice(question)) if partial else reply
+            question, partial = find_question(text)
+            exact = self.exact_match(question)
+            if exact is not None:
+                reply = self.entry_reply(exact, score=100.0)
+            else:
+                reply = self.decide(
+                    self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1)
+                )
+            if partial:
+                # Every front end shows it: the rest of the message was not read for matching.
+                reply = replace(reply, notice=partial_notice(question))
+        return self.with_screening(reply, screening, language)
 
     def exact_match(self, text: str) -> Entry | None:
         """The entry for a message made only of stopwords ("hi", "ok then"), if one fits."""
@@ -105,6 +111,28 @@ class Engine:
             return self.exact[key]
         words = set(key.split())
         return next((entry for needed, entry in self._exact_words if needed <= words), None)
+
+    def with_screening(
+        self, reply: Reply, screening: Screening, language: Language | None
+    ) -> Reply:
+        """A normal reply, with the line a "possible" verdict puts on top, and for a message in
+        another language the line that says this bot answers in English."""
+        lead: list[str] = []
+        if screening.risk is Risk.POSSIBLE:
+            line = language.texts["possible"] if language else self.knowledge.messages.possible_line
+            lead.append(line or self.knowledge.messages.crisis_text)
+        if language is not None:
+            if reply.kind is ReplyKind.FALLBACK:
+                # Nothing matched: the English fallback would say nothing to this reader.
+                reply = replace(reply, body=language.texts["english_only"])
+            else:
+                lead.append(language.texts["english_only"])
+        return replace(
+            reply,
+            risk=screening.risk,
+            lead=tuple(lead),
+            language=language.code if language else None,
+        )
 
     def decide(self, ranked: list[Scored]) -> Reply:
         """Apply the bars to a ranking: answer, suggest or fall back."""
@@ -168,11 +196,36 @@ class Engine:
             nearest_entry_id=nearest_entry_id,
         )
 
-    def crisis(self) -> Reply:
+    def crisis(self, about_other: bool = False, language: Language | None = None) -> Reply:
+        """The crisis reply: a few warm words, the helplines, then the closing. For someone
+        worried about another person, the helpers' version: what to say and how to stay with
+        them come after the helplines, so the numbers are seen first."""
+        if language is not None:
+            texts = language.texts
+            return Reply(
+                kind=ReplyKind.CRISIS,
+                body=texts["helper"] if about_other else texts["crisis"],
+                helplines=language.helplines,
+                closing=None if about_other else texts["closing"],
+                risk=Risk.CRISIS,
+                language=language.code,
+                about_other=about_other,
+            )
         messages = self.knowledge.messages
+        if about_other and messages.crisis_helper:
+            return Reply(
+                kind=ReplyKind.CRISIS,
+                body=messages.crisis_helper,
+                helplines=messages.helplines,
+                closing=messages.crisis_helper_steps or None,
+                risk=Risk.CRISIS,
+                about_other=True,
+            )
         return Reply(
             kind=ReplyKind.CRISIS,
             body=messages.crisis_text,
             helplines=messages.helplines,
             closing=messages.crisis_closing or None,
+            risk=Risk.CRISIS,
+            about_other=about_other,
         )

@@ -102,6 +102,9 @@ class Helpline:
     name: str
     contact: str
     url: str | None = None
+    country: str | None = None  # ISO 3166 code, for language files' national lines
+    source: str | None = None  # the page where the number was checked
+    checked: str | None = None  # when (YYYY-MM-DD)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,11 @@ class Messages:
     crisis_text: str
     helplines: tuple[Helpline, ...]
     crisis_closing: str
+    # The reply for someone worried about another person: `crisis_helper` before the helplines,
+    # `crisis_helper_steps` (what to say, how to stay with them) after them.
+    crisis_helper: str = ""
+    crisis_helper_steps: str = ""
+    possible_line: str = ""  # one line on top of a normal reply when the screen says "possible"
 
 
 @dataclass(frozen=True)
@@ -123,13 +131,53 @@ class AdviceRule:
     patterns: tuple[re.Pattern[str], ...]
 
 
+RISK_TIERS = ("crisis", "possible", "other")  # a family's tier; "other": someone else at risk
+
+
+@dataclass(frozen=True)
+class RiskFamily:
+    """One family of crisis rules (means, goodbyes, hopelessness...) and the tier it gives."""
+
+    name: str
+    tier: str  # one of RISK_TIERS
+    patterns: tuple[re.Pattern[str], ...]
+
+
 @dataclass(frozen=True)
 class SafetyRules:
-    crisis: tuple[re.Pattern[str], ...]
+    crisis: tuple[re.Pattern[str], ...] = ()  # a mention: a crisis unless `crisis_exclude` matches
     crisis_exclude: tuple[re.Pattern[str], ...] = ()
     crisis_always: tuple[re.Pattern[str], ...] = ()
     advice: tuple[AdviceRule, ...] = ()
     subject: re.Pattern[str] | None = None
+    families: tuple[RiskFamily, ...] = ()  # never cancelled by an exclusion
+    mentions: tuple[re.Pattern[str], ...] = ()  # "possible", unless `crisis_exclude` matches
+    ignore: tuple[re.Pattern[str], ...] = ()  # idioms and negations, cut out before any rule
+    keywords: tuple[str, ...] = ()  # key words read through a typo ("myelf" -> "myself")
+    # Kinds of risk words (death, means, harm, despair, plans): a first-person message with
+    # `cues_at` or more of them, that no rule caught, gets "possible" unless `cues_skip` matches.
+    cues: tuple[tuple[str, re.Pattern[str]], ...] = ()
+    cues_at: int = 0
+    cues_skip: re.Pattern[str] | None = None
+
+
+LANGUAGE_TEXTS = ("crisis", "closing", "possible", "helper", "english_only")
+LANGUAGE_TIERS = ("crisis", "possible", "other")
+INTERNATIONAL_DIRECTORY = "findahelpline.com"
+_EMERGENCY_NUMBER = re.compile(r"(?<!\d)\d{2,3}(?!\d)")  # 112, 911, 999, 110, 102...
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language the screen reads (knowledge/languages/<code>.yaml): how to tell it, its
+    risk patterns (run on normalised text) and its fixed texts and helplines."""
+
+    code: str
+    name: str
+    markers: frozenset[str]
+    patterns: dict[str, tuple[re.Pattern[str], ...]]  # tier -> patterns, tiers LANGUAGE_TIERS
+    texts: dict[str, str]  # LANGUAGE_TEXTS
+    helplines: tuple[Helpline, ...]
 
 
 @dataclass(frozen=True)
@@ -166,6 +214,7 @@ class Knowledge:
     entry_by_id: dict[str, Entry] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)  # a word's term -> its group's term
     warnings: tuple[Problem, ...] = ()  # advice for the maintainer; the knowledge loads anyway
+    languages: dict[str, Language] = field(default_factory=dict)  # code -> language, not English
 
     def __post_init__(self) -> None:
         if not self.entry_by_id:
@@ -487,30 +536,21 @@ def _read_messages(root: Path, problems: list[Problem]) -> Messages | None:
     crisis = reader.mapping(top.get("crisis"), top.line_of("crisis"), "'crisis'")
     helplines: list[Helpline] = []
     crisis_text = closing = None
+    helper = helper_steps = possible = ""
     if crisis is not None:
-        reader.unknown_fields(crisis, {"text", "helplines", "closing"}, "'crisis'")
+        reader.unknown_fields(
+            crisis,
+            {"text", "helplines", "closing", "helper", "helper_steps", "possible"},
+            "'crisis'",
+        )
         crisis_text = reader.text(crisis, "text")
         closing = reader.text(crisis, "closing", required=False) or ""
-        raw_lines = crisis.get("helplines")
-        if not isinstance(raw_lines, LineList) or not raw_lines:
-            reader.problem(crisis.line_of("helplines"), "'helplines' must be a non-empty list")
-        else:
-            for index, raw in enumerate(raw_lines):
-                item = reader.mapping(raw, raw_lines.line_of(index), "a helpline")
-                if item is None:
-                    continue
-                reader.unknown_fields(item, {"name", "contact", "url"}, "a helpline")
-                name = reader.text(item, "name")
-                contact = reader.text(item, "contact")
-                url = (
-                    reader.text(item, "url", required=False)
-                    if item.get("url") is not None
-                    else None
-                )
-                if url is not None and not reader.https_url(url, item.line_of("url")):
-                    url = None
-                if name and contact:
-                    helplines.append(Helpline(name=name, contact=contact, url=url))
+        # Optional, so that older knowledge folders still load: without them the helper's
+        # version is the crisis reply and the "possible" line is left out.
+        helper = reader.text(crisis, "helper", required=False) or ""
+        helper_steps = reader.text(crisis, "helper_steps", required=False) or ""
+        possible = reader.text(crisis, "possible", required=False) or ""
+        helplines = _read_helplines(crisis, reader, extra=set())
     if any(value is None for value in texts.values()) or crisis_text is None or not helplines:
         return None
     return Messages(
@@ -523,7 +563,44 @@ def _read_messages(root: Path, problems: list[Problem]) -> Messages | None:
         crisis_text=crisis_text,
         helplines=tuple(helplines),
         crisis_closing=closing or "",
+        crisis_helper=helper,
+        crisis_helper_steps=helper_steps,
+        possible_line=possible,
     )
+
+
+HELPLINE_EXTRA_FIELDS = {"country", "source", "checked"}
+
+
+def _read_helplines(parent: LineDict, reader: _Reader, extra: set[str]) -> list[Helpline]:
+    """A non-empty list of helplines; `extra` names the optional fields allowed beyond
+    name, contact and url (language files record where and when each line was checked)."""
+    helplines: list[Helpline] = []
+    raw_lines = parent.get("helplines")
+    if not isinstance(raw_lines, LineList) or not raw_lines:
+        reader.problem(parent.line_of("helplines"), "'helplines' must be a non-empty list")
+        return helplines
+    for index, raw in enumerate(raw_lines):
+        item = reader.mapping(raw, raw_lines.line_of(index), "a helpline")
+        if item is None:
+            continue
+        reader.unknown_fields(item, {"name", "contact", "url", *extra}, "a helpline")
+        name = reader.text(item, "name")
+        contact = reader.text(item, "contact")
+        url = reader.text(item, "url", required=False) if item.get("url") is not None else None
+        if url is not None and not reader.https_url(url, item.line_of("url")):
+            url = None
+        found: dict[str, str | None] = {}
+        for key in extra:
+            value = item.get(key)
+            found[key] = None if value is None else str(value).strip() or None
+        # Where the line was checked: free text (a note may follow), but it must name a page.
+        if found.get("source") and not re.search(r"https?://\S+\.\S+", found["source"] or ""):
+            reader.problem(item.line_of("source"), "'source' must give the address of a page")
+            found["source"] = None
+        if name and contact:
+            helplines.append(Helpline(name=name, contact=contact, url=url, **found))
+    return helplines
 
 
 def _read_safety(
@@ -559,8 +636,87 @@ def _read_safety(
     crisis = reader.mapping(top.get("crisis"), top.line_of("crisis"), "'crisis'")
     if crisis is None:
         return None, advice_targets, display
-    reader.unknown_fields(crisis, {"patterns", "exclude", "always"}, "'crisis'")
-    rules: list[AdviceRule] = []
+    reader.unknown_fields(
+        crisis,
+        {
+            "patterns",
+            "exclude",
+            "always",
+            "families",
+            "mentions",
+            "ignore",
+            "keywords",
+            "words",
+            "cues",
+        },
+        "'crisis'",
+    )
+    words = _read_words(crisis, reader)
+
+    def rules(parent: LineDict, key: str) -> tuple[re.Pattern[str], ...]:
+        """Patterns with `{NAME}` fragments from `words` filled in before compiling."""
+        raw = parent.get(key)
+        if raw is None:
+            return ()
+        if not isinstance(raw, LineList):
+            reader.problem(parent.line_of(key), f"'{key}' must be a list of patterns")
+            return ()
+        compiled = []
+        for index, item in enumerate(raw):
+            line = raw.line_of(index)
+            if isinstance(item, str):
+                missing = [name for name in _FRAGMENT.findall(item) if name not in words]
+                if missing:
+                    reader.problem(line, f"unknown word fragment {{{missing[0]}}}")
+                    continue
+                item = _FRAGMENT.sub(lambda found: words[found.group(1)], item)
+            pattern = reader.regex(item, line)
+            if pattern is not None:
+                compiled.append(pattern)
+        return tuple(compiled)
+
+    families: list[RiskFamily] = []
+    raw_families = crisis.get("families") or LineList()
+    if not isinstance(raw_families, LineList):
+        reader.problem(crisis.line_of("families"), "'families' must be a list")
+        raw_families = LineList()
+    for index, raw in enumerate(raw_families):
+        item = reader.mapping(raw, raw_families.line_of(index), "a family")
+        if item is None:
+            continue
+        reader.unknown_fields(item, {"family", "tier", "patterns"}, "a family")
+        name = reader.text(item, "family")
+        tier = reader.text(item, "tier")
+        if tier is not None and tier not in RISK_TIERS:
+            reader.problem(item.line_of("tier"), f"'tier' must be one of {', '.join(RISK_TIERS)}")
+            tier = None
+        if "patterns" not in item:
+            reader.problem(item.line, "missing field 'patterns'")
+        compiled_family = rules(item, "patterns")
+        if name and tier:
+            families.append(RiskFamily(name=name, tier=tier, patterns=compiled_family))
+    keywords = [word for word, _ in reader.text_list(crisis, "keywords", required=False)]
+    cues: list[tuple[str, re.Pattern[str]]] = []
+    cues_at = 0
+    cues_skip = None
+    if crisis.get("cues") is not None:
+        raw_cues = reader.mapping(crisis["cues"], crisis.line_of("cues"), "'cues'")
+        if raw_cues is not None:
+            reader.unknown_fields(raw_cues, {"at", "skip", "kinds"}, "'cues'")
+            at = raw_cues.get("at")
+            if not isinstance(at, int) or isinstance(at, bool) or at < 2:
+                reader.problem(raw_cues.line_of("at"), "'at' must be a whole number, 2 or more")
+            else:
+                cues_at = at
+            if raw_cues.get("skip") is not None:
+                cues_skip = reader.regex(raw_cues["skip"], raw_cues.line_of("skip"))
+            kinds = reader.mapping(raw_cues.get("kinds"), raw_cues.line_of("kinds"), "'kinds'")
+            for name in kinds or {}:
+                assert kinds is not None
+                pattern = reader.regex(kinds[name], kinds.line_of(name))
+                if pattern is not None:
+                    cues.append((str(name), pattern))
+    advice_rules: list[AdviceRule] = []
     raw_advice = top.get("advice") or LineList()
     if not isinstance(raw_advice, LineList):
         reader.problem(top.line_of("advice"), "'advice' must be a list")
@@ -574,18 +730,50 @@ def _read_safety(
         compiled = patterns(item, "patterns", True)
         if target:
             advice_targets.append((target, item.line_of("entry")))
-            rules.append(AdviceRule(entry=target, patterns=compiled))
+            advice_rules.append(AdviceRule(entry=target, patterns=compiled))
     subject = None
     if top.get("subject") is not None:
         subject = reader.regex(top["subject"], top.line_of("subject"))
     safety = SafetyRules(
-        crisis=patterns(crisis, "patterns", True),
-        crisis_exclude=patterns(crisis, "exclude", False),
-        crisis_always=patterns(crisis, "always", False),
-        advice=tuple(rules),
+        crisis=rules(crisis, "patterns"),
+        crisis_exclude=rules(crisis, "exclude"),
+        crisis_always=rules(crisis, "always"),
+        advice=tuple(advice_rules),
         subject=subject,
+        families=tuple(families),
+        mentions=rules(crisis, "mentions"),
+        ignore=rules(crisis, "ignore"),
+        keywords=tuple(normalize(word) for word in keywords),
+        cues=tuple(cues),
+        cues_at=cues_at,
+        cues_skip=cues_skip,
     )
+    if not (safety.crisis or safety.crisis_always or safety.families):
+        reader.problem(crisis.line, "no crisis rules: give 'families' (or 'patterns')")
     return safety, advice_targets, display
+
+
+_FRAGMENT = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")  # never a quantifier: those hold digits
+
+
+def _read_words(crisis: LineDict, reader: _Reader) -> dict[str, str]:
+    """Named pattern fragments (`I: '(i|im|ive)'`), written once and used as `{I}`."""
+    raw = crisis.get("words")
+    if raw is None:
+        return {}
+    mapping = reader.mapping(raw, crisis.line_of("words"), "'words'")
+    if mapping is None:
+        return {}
+    words: dict[str, str] = {}
+    for name in mapping:
+        value = mapping[name]
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+            reader.problem(mapping.line_of(name), f"word name '{name}' must be UPPER_CASE")
+        elif not isinstance(value, str) or not value.strip():
+            reader.problem(mapping.line_of(name), f"word '{name}' must be a non-empty pattern")
+        elif reader.regex(value, mapping.line_of(name)) is not None:
+            words[name] = f"(?:{value})"
+    return words
 
 
 def _read_synonyms(root: Path, problems: list[Problem]) -> dict[str, str]:
@@ -638,6 +826,85 @@ def _read_synonyms(root: Path, problems: list[Problem]) -> dict[str, str]:
     return mapping
 
 
+def _read_languages(root: Path, problems: list[Problem]) -> dict[str, Language]:
+    """Optional knowledge/languages/*.yaml: every file complete, or the folder does not load."""
+    languages: dict[str, Language] = {}
+    folder = root / "languages"
+    if not folder.is_dir():
+        return languages
+    for path in sorted(folder.glob("*.yaml")):
+        language = _read_language(path, problems)
+        if language is not None:
+            languages[language.code] = language
+    return languages
+
+
+def _read_language(path: Path, problems: list[Problem]) -> Language | None:
+    display = _display(path)
+    reader = _Reader(display, problems)
+    data = read_yaml(path, display, problems)
+    if data is None:
+        return None
+    top = reader.mapping(data, getattr(data, "line", 1), path.name)
+    if top is None:
+        return None
+    reader.unknown_fields(
+        top, {"code", "name", "markers", "patterns", "texts", "helplines"}, path.name
+    )
+    code = reader.text(top, "code")
+    name = reader.text(top, "name")
+    if code is not None and (not re.fullmatch(r"[a-z]{2}", code) or code == "en"):
+        reader.problem(top.line_of("code"), f"'code' must be a two-letter ISO 639-1 code: {code}")
+        code = None
+    if code is not None and code != path.stem:
+        reader.problem(top.line_of("code"), f"'code' {code} differs from the file name")
+    markers = frozenset(normalize(word) for word, _ in reader.text_list(top, "markers"))
+    if "markers" in top and not markers:
+        reader.problem(top.line_of("markers"), "'markers' must list some words")
+    patterns: dict[str, tuple[re.Pattern[str], ...]] = {tier: () for tier in LANGUAGE_TIERS}
+    raw_patterns = reader.mapping(top.get("patterns"), top.line_of("patterns"), "'patterns'")
+    if raw_patterns is not None:
+        reader.unknown_fields(raw_patterns, set(LANGUAGE_TIERS), "'patterns'")
+        for tier in LANGUAGE_TIERS:
+            raw = raw_patterns.get(tier)
+            if raw is None:
+                continue
+            if not isinstance(raw, LineList):
+                reader.problem(raw_patterns.line_of(tier), f"'{tier}' must be a list of patterns")
+                continue
+            compiled = (reader.regex(item, raw.line_of(index)) for index, item in enumerate(raw))
+            patterns[tier] = tuple(pattern for pattern in compiled if pattern is not None)
+        if not patterns["crisis"]:
+            reader.problem(raw_patterns.line, "'patterns' needs at least one 'crisis' pattern")
+    texts: dict[str, str] = {}
+    raw_texts = reader.mapping(top.get("texts"), top.line_of("texts"), "'texts'")
+    if raw_texts is not None:
+        reader.unknown_fields(raw_texts, set(LANGUAGE_TEXTS), "'texts'")
+        for key in LANGUAGE_TEXTS:
+            value = reader.text(raw_texts, key)
+            if value is not None:
+                texts[key] = value
+    helplines = _read_helplines(top, reader, extra=HELPLINE_EXTRA_FIELDS)
+    if helplines and not any(
+        INTERNATIONAL_DIRECTORY in f"{line.url or ''} {line.contact}" for line in helplines
+    ):
+        reader.problem(
+            top.line_of("helplines"), f"'helplines' must include {INTERNATIONAL_DIRECTORY}"
+        )
+    if helplines and not any(_EMERGENCY_NUMBER.search(line.contact) for line in helplines):
+        reader.problem(top.line_of("helplines"), "'helplines' must give an emergency number")
+    if code is None or name is None or len(texts) < len(LANGUAGE_TEXTS) or not helplines:
+        return None
+    return Language(
+        code=code,
+        name=name,
+        markers=markers,
+        patterns=patterns,
+        texts=texts,
+        helplines=tuple(helplines),
+    )
+
+
 def ordered(problems: list[Problem]) -> list[Problem]:
     """Syntax errors first (they explain much of the rest), then by file and line."""
     return sorted(problems, key=lambda p: (not p.message.startswith("YAML syntax"), p.path, p.line))
@@ -655,6 +922,7 @@ def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
     messages = _read_messages(root, problems)
     safety, advice_targets, safety_display = _read_safety(root, problems)
     synonyms = _read_synonyms(root, problems)
+    languages = _read_languages(root, problems)
     _check_references(
         entries,
         sources,
@@ -682,6 +950,7 @@ def load_knowledge(directory: str | os.PathLike[str]) -> Knowledge:
         directory=root,
         synonyms=synonyms,
         warnings=tuple(warnings),
+        languages=languages,
     )
 
 

@@ -80,7 +80,8 @@ def _compose(reply: Reply, *, html: bool) -> str:
     def italic(value: str) -> str:
         return f"<i>{esc(value)}</i>" if html else value
 
-    blocks: list[str] = []
+    # The "possible" line (a helpline, help is there now) comes before anything else.
+    blocks: list[str] = [bold(line) for line in reply.lead]
     if reply.kind is ReplyKind.ANSWER:
         if reply.title:
             blocks.append(bold(reply.title))

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.knowledge import Helpline, Source
+from bot.risk import Risk
 
 
 class ReplyKind(StrEnum):
@@ -39,3 +40,8 @@ class Reply:
     disclaimer: str | None = None
     nearest_entry_id: str | None = None  # the closest entry when the reply is not an answer
     notice: str | None = None  # e.g. that only part of a long message was read
+    risk: Risk = Risk.NONE  # the screen's verdict: CRISIS exactly when kind is CRISIS
+    lead: tuple[str, ...] = ()  # lines shown above everything: the "possible" helpline line, or
+    # "this bot answers in English" for a message in another language
+    language: str | None = None  # the language of the fixed texts, when not English
+    about_other: bool = False  # a crisis reply for someone worried about another person

@@ -47,7 +47,7 @@ def test_ask_json_answer() -> None:
     text = str(reply["text"])
     assert "https://" in text and "not medical advice" in text.lower()
     assert reply["sources"] and all(str(s["url"]).startswith("https://") for s in reply["sources"])  # type: ignore[union-attr,index]
-    assert set(reply) == {"kind", "entry_id", "score", "text", "sources", "suggestions"}
+    assert set(reply) == {"kind", "risk", "entry_id", "score", "text", "sources", "suggestions"}
 
 
 def test_ask_json_crisis() -> None:

@@ -27,7 +27,7 @@ from tests.conftest import REPO_KNOWLEDGE_DIR
 
 SCHEMA_DIR = REPO_KNOWLEDGE_DIR / "schema"
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
-KINDS = ("faq", "sources", "messages", "safety", "eval", "synonyms")
+KINDS = ("faq", "sources", "messages", "safety", "eval", "synonyms", "language")
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 
 Mutation = Callable[[Any], None]
@@ -36,21 +36,24 @@ Mutation = Callable[[Any], None]
 def knowledge_files(root: Path) -> list[Path]:
     """Every YAML file the loader reads, relative to the knowledge folder."""
     found = [*root.glob("*.yaml"), *root.glob("*.yml"), *root.glob("faq/*.yaml")]
-    found += root.glob("faq/*.yml")
+    found += [*root.glob("faq/*.yml"), *root.glob("languages/*.yaml")]
     return sorted(path.relative_to(root) for path in found)
 
 
 def kind_of(relative: Path) -> str:
     if relative.parent == Path("faq"):
         return "faq"
-    if relative.parent == Path(".") and relative.stem in KINDS[1:]:
+    if relative.parent == Path("languages"):
+        return "language"
+    if relative.parent == Path(".") and relative.stem in KINDS[1:-1]:
         return relative.stem
     raise AssertionError(f"{relative}: no schema covers this file")
 
 
 def expected_modeline_target(relative: Path) -> str:
     kind = kind_of(relative)
-    return f"../schema/{kind}.schema.json" if kind == "faq" else f"schema/{kind}.schema.json"
+    nested = kind in ("faq", "language")
+    return f"../schema/{kind}.schema.json" if nested else f"schema/{kind}.schema.json"
 
 
 @functools.cache
@@ -174,7 +177,13 @@ def test_schemas_use_the_loaders_constants() -> None:
 # (c) modelines -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("relative", knowledge_files(REPO_KNOWLEDGE_DIR), ids=str)
+# Language files open with a comment on how their helplines were checked; their schema is
+# checked above all the same.
+@pytest.mark.parametrize(
+    "relative",
+    [path for path in knowledge_files(REPO_KNOWLEDGE_DIR) if kind_of(path) != "language"],
+    ids=str,
+)
 def test_shipped_file_starts_with_a_modeline_to_its_schema(relative: Path) -> None:
     path = REPO_KNOWLEDGE_DIR / relative
     first_line = path.read_text(encoding="utf-8").split("\n", 1)[0]
@@ -285,7 +294,7 @@ BROKEN = [
     pytest.param(MESSAGES, deleting("crisis", "text"), "missing field 'text'", id="messages-crisis-missing-text"),
     # safety.yaml
     pytest.param(SAFETY, deleting("crisis"), "'crisis' must be a mapping", id="safety-missing-crisis"),
-    pytest.param(SAFETY, deleting("crisis", "patterns"), "missing field 'patterns'", id="safety-missing-crisis-patterns"),
+    pytest.param(SAFETY, lambda d: [deleting("crisis", k)(d) for k in ("patterns", "always")], "no crisis rules", id="safety-missing-crisis-patterns"),
     pytest.param(SAFETY, setting("crisis", "patterns", value="suicid"), "must be a list of patterns", id="safety-patterns-not-list"),
     pytest.param(SAFETY, setting("crisis", "exclude", 0, value=""), "a pattern must be non-empty text", id="safety-empty-pattern"),
     pytest.param(SAFETY, setting("crisis", "sometimes", value=["x"]), "unknown field 'sometimes'", id="safety-crisis-unknown-field"),

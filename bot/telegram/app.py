@@ -29,6 +29,7 @@ from bot.health import HEALTH_FILE, Health
 from bot.knowledge import load_knowledge
 from bot.metrics import Metrics, start_metrics
 from bot.ratelimit import FloodGate, Verdict
+from bot.risk import Risk
 from bot.store import open_store
 from bot.telegram import admin, buttons, commands, groups, inline, private
 from bot.telegram.ordering import PerChatOrder
@@ -109,8 +110,8 @@ async def flood_guard(update: Update, context: BotContext) -> None:
     if verdict is Verdict.ALLOW:
         return
     text = update.effective_message.text if update.effective_message is not None else None
-    if text and state.engine.screener.screen(text).crisis:
-        return  # safety first: a message about suicide or self-harm is never held back
+    if text and state.engine.screener.screen(text).risk is not Risk.NONE:
+        return  # safety first: neither risk tier (crisis, possible) is ever held back
     if (
         verdict is Verdict.WARN
         and update.effective_message is not None

@@ -8,7 +8,7 @@ from telegram.constants import ChatType
 
 from bot.conversation import Turn
 from bot.ratelimit import Verdict
-from bot.reply import ReplyKind
+from bot.risk import Risk
 from bot.telegram.replies import send_turn
 from bot.telegram.state import BotContext, BotState
 from bot.telegram.texts import GROUP_SLOW_DOWN
@@ -27,8 +27,9 @@ async def group_allows(message: Message, state: BotState) -> bool:
 
 
 async def send_group_turn(message: Message, turn: Turn, state: BotState) -> None:
-    """Answers to questions pass the flood gate; crisis helplines are never held back."""
-    gated = turn.question is not None and turn.reply.kind is not ReplyKind.CRISIS
+    """Answers to questions pass the flood gate; neither risk tier (crisis, possible) is ever
+    held back."""
+    gated = turn.question is not None and turn.reply.risk is Risk.NONE
     if gated and not await group_allows(message, state):
         return
     await send_turn(message, turn, state)
@@ -36,7 +37,9 @@ async def send_group_turn(message: Message, turn: Turn, state: BotState) -> None
 
 async def answer_question(message: Message, question: str, state: BotState) -> None:
     """Mentions and replies to the bot in groups."""
-    await send_group_turn(message, state.conversation().ask(question), state)
+    user = message.from_user
+    turn = state.conversation().ask(question, user.language_code if user else None)
+    await send_group_turn(message, turn, state)
 
 
 async def on_group_command(update: Update, context: BotContext) -> None:

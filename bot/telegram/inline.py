@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from telegram import InlineQueryResultArticle, InputTextMessageContent, Update
 from telegram.constants import ParseMode
 
@@ -9,6 +11,7 @@ from bot import render
 from bot.conversation import Conversation
 from bot.engine import Engine
 from bot.reply import Reply, ReplyKind
+from bot.risk import Risk
 from bot.telegram.state import BotContext
 
 MAX_RESULTS = 10
@@ -30,7 +33,9 @@ def _article(result_id: str, title: str, description: str, html: str) -> InlineQ
     )
 
 
-def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]:
+def inline_results(
+    engine: Engine, query: str, language_code: str | None = None
+) -> list[InlineQueryResultArticle]:
     """Topics for an empty query; crisis help first for a crisis query; else the answers the
     engine found, from the one ranking it made: the answer and its related questions, or the
     "did you mean" entries."""
@@ -52,7 +57,7 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
                 _article(f"topic-{index}", topic, _first_line("; ".join(questions)), listing)
             )
         return results[:50]
-    reply = engine.answer(query)
+    reply = engine.answer(query, language_code)
     if reply.kind is ReplyKind.CRISIS:
         return [
             _article(
@@ -67,14 +72,26 @@ def inline_results(engine: Engine, query: str) -> list[InlineQueryResultArticle]
     else:
         ids = [s.entry_id for s in reply.suggestions]
     entries = [knowledge.entry_by_id[i] for i in dict.fromkeys(ids) if i in knowledge.entry_by_id]
-    return [
-        _article(
-            entry.id,
-            entry.question,
-            _first_line(entry.answer),
-            render.html(engine.entry_reply(entry)),
+    # "Possible" risk: the helpline line first, as its own result and on top of every answer.
+    lead = reply.lead if reply.risk is Risk.POSSIBLE else ()
+    first: list[InlineQueryResultArticle] = []
+    if lead:
+        first.append(
+            _article(
+                "possible", "Need to talk to someone now?", _first_line(lead[0]), render.html(reply)
+            )
         )
-        for entry in entries[:MAX_RESULTS]
+    return [
+        *first,
+        *(
+            _article(
+                entry.id,
+                entry.question,
+                _first_line(entry.answer),
+                render.html(replace(engine.entry_reply(entry), lead=lead, risk=reply.risk)),
+            )
+            for entry in entries[: MAX_RESULTS - len(first)]
+        ),
     ]
 
 
@@ -82,5 +99,5 @@ async def on_inline_query(update: Update, context: BotContext) -> None:
     query = update.inline_query
     if query is None:
         return
-    results = inline_results(context.state.engine, query.query)
+    results = inline_results(context.state.engine, query.query, query.from_user.language_code)
     await query.answer(results, cache_time=CACHE_SECONDS, is_personal=False)

@@ -16,7 +16,10 @@ async def on_private_text(update: Update, context: BotContext) -> None:
         return
     state = context.state
     chat = message.chat_id
-    turn, pending = state.conversation().respond(state.pending.get(chat), message.text)
+    user = message.from_user
+    turn, pending = state.conversation().respond(
+        state.pending.get(chat), message.text, user.language_code if user else None
+    )
     state.pending.set(chat, pending)
     await send_turn(message, turn, state)
 

@@ -10,6 +10,7 @@ from telegram.constants import ChatType
 from bot import render
 from bot.conversation import Turn
 from bot.reply import ReplyKind
+from bot.risk import Risk
 from bot.telegram.keyboards import turn_keyboard
 from bot.telegram.state import BotState
 
@@ -20,6 +21,8 @@ MESSAGE_LIMIT = 4000  # a long listing (/sources) is split on lines below Telegr
 def record(state: BotState, turn: Turn) -> None:
     """Counts for /stats and the unanswered-questions queue; never who asked."""
     reply = turn.reply
+    if reply.risk is not Risk.NONE:
+        return  # a message that told of suicide or self-harm risk is never kept, not even counted
     try:
         if reply.kind is ReplyKind.ANSWER and reply.entry_id:
             state.store.count_answer(reply.entry_id)
