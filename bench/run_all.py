@@ -146,7 +146,7 @@ def startup_section(data: dict[str, Any]) -> list[str]:
     runs = data["runs"]
     rows = [
         [
-            "`python -m bot run` (shipped FAQ)",
+            "`python -m bot run` (shipped FAQ, SEMANTIC=off)",
             f"{data['bot']['startup_s']:.2f}",
             ", ".join(f"{r['startup_s']:.2f}" for r in runs["bot"]),
             f"{data['bot']['peak_rss_mb']:.1f}",
