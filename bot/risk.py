@@ -9,6 +9,4 @@ from enum import StrEnum
 class Risk(StrEnum):
     NONE = "none"  # nothing of the kind
     POSSIBLE = "possible"  # ambiguous wording: the normal reply, with one helpline line on top
-    CRISIS = (
-        "crisis"  # clear first-person risk (or someone else's): the crisis reply, helplines first
-    )
+    CRISIS = "crisis"  # clear first-person risk (or someone else's): the crisis reply, helplines first
