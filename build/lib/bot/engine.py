@@ -1,0 +1,203 @@
+"""Question in, Reply out: safety screening, then matching, then the answer bars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge
+from bot.matching import Matcher, Scored
+from bot.reply import Reply, ReplyKind, Suggestion
+from bot.safety import Screener
+
+if TYPE_CHECKING:  # numpy and the model are optional: the engine only holds what it is given
+    from bot.semantic import SemanticHit, SemanticIndex, SemanticModel
+
+MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The answer bars, in one place. Tuned with `python -m bot eval` on knowledge/eval.yaml."""
+
+    answer: float = 57.5  # the best entry is answered at or above this...
+    margin: float = 2.0  # ...when it beats the runner-up by this much (near-ties are asked back),
+    sure: float = 100.0  # or matches a phrasing exactly (validation keeps phrasings unambiguous)
+    min_coverage: float = 0.5  # never answer when the entry explains less of the question than this
+    suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
+    suggestion_floor: float = 25.0  # further suggestions must score at least this
+    max_suggestions: int = 3
+    # The semantic tier (cosines of all-MiniLM-L6-v2), used only below the lexical bars above.
+    # Chosen by bench/semantic_cv.py: 5-fold cross-validation on knowledge/eval.yaml and the
+    # harder bench/rephrased.yaml (tuned on four folds, scored on the fifth: no more wrong
+    # answers than lexical-only, then most right answers, a wrong one costing four right ones).
+    # These are the values the same tuning picks on all folds together (bench/RESULTS.md).
+    semantic_agree: float = 0.55  # both tiers pick the same entry and its cosine is this high,
+    semantic_agree_margin: float = 0.08  # ...beating the next entry's cosine by this much,
+    semantic_agree_floor: float = 35.0  # ...the lexical score is at least this,
+    semantic_agree_coverage: float = 0.4  # ...and the entry explains this much of the question
+    semantic_alone: float = 0.85  # a cosine this high answers alone...
+    semantic_alone_margin: float = 0.10  # ...when it beats the next entry's cosine by this
+    semantic_suggest: float = 0.50  # the semantic first choice leads the "did you mean" list
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+class Engine:
+    """Everything a front end needs, built once per knowledge and swapped whole on reload."""
+
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        semantic: SemanticModel | None = None,
+    ) -> None:
+        self.knowledge = knowledge
+        self.thresholds = thresholds
+        self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
+        self.screener = Screener(knowledge.safety)
+        # The model outlives the engine (a reload passes it on); the index is this knowledge's.
+        self.semantic = semantic
+        self.semantic_index: SemanticIndex | None = (
+            semantic.index(knowledge.entries) if semantic is not None else None
+        )
+
+    def semantic_rank(self, question: str, limit: int = 5) -> list[SemanticHit]:
+        """Entries by cosine to the question; empty without the semantic tier."""
+        if self.semantic_index is None:
+            return []
+        return self.semantic_index.rank(question, limit=limit)
+
+    def answer(self, text: str) -> Reply:
+        """The reply to one message, exactly as every front end shows it."""
+        screening = self.screener.screen(text)
+        if screening.crisis:
+            return self.crisis()
+        if screening.advice_entry is not None:
+            # Dosing, buying, combining: never left to fuzzy matching.
+            return self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
+        question = text[:MAX_QUESTION_CHARS]
+        return self.decide(
+            self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1),
+            lambda: self.semantic_rank(question, limit=2),
+        )
+
+    def decide(
+        self,
+        ranked: list[Scored],
+        semantic: Sequence[SemanticHit] | Callable[[], Sequence[SemanticHit]] = (),
+    ) -> Reply:
+        """Apply the bars to a ranking: answer, suggest or fall back.
+
+        The lexical bars come first and alone decide what they answer (so the semantic tier can
+        only add answers). Below them: answer when both tiers pick the same entry with a high
+        enough cosine, or on a very high cosine alone; otherwise the semantic first choice leads
+        the suggestions. `semantic` may be a function giving the semantic ranking: it is then
+        called only below the lexical bars (embedding a question is most of the tier's cost).
+        """
+        bars = self.thresholds
+        if not ranked:
+            return self._below_bars(None, semantic)
+        best = ranked[0]
+        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
+        answer_bar = max(bars.answer, best.entry.min_score or 0.0)
+        clear_winner = best.score - runner_up >= bars.margin or best.score >= max(
+            bars.sure, answer_bar
+        )
+        # An answer-level bar as well: "how much ibuprofen should I take" matches the dosing
+        # entry's words well, but most of what it asks about is unknown to the FAQ.
+        explained = best.coverage >= bars.min_coverage
+        if best.score >= answer_bar and clear_winner and explained:
+            return self.entry_reply(best.entry, score=best.score)
+        return self._below_bars(ranked, semantic)
+
+    def _below_bars(
+        self,
+        ranked: list[Scored] | None,
+        semantic: Sequence[SemanticHit] | Callable[[], Sequence[SemanticHit]],
+    ) -> Reply:
+        bars = self.thresholds
+        if callable(semantic):
+            semantic = semantic()
+        best = ranked[0] if ranked else None
+        top = semantic[0] if semantic else None
+        # An entry with its own higher bar (min_score) is never answered on the model's word.
+        if top is not None and top.entry.min_score is None:
+            agree = best is not None and best.entry.id == top.entry.id
+            # A question the FAQ does not cover often sits between entries: near-equal cosines.
+            lead = top.cosine - (semantic[1].cosine if len(semantic) > 1 else -1.0)
+            if (
+                agree
+                and top.cosine >= bars.semantic_agree
+                and lead >= bars.semantic_agree_margin
+                and best.score >= bars.semantic_agree_floor
+                and best.coverage >= bars.semantic_agree_coverage
+            ):
+                return self.entry_reply(top.entry, score=best.score)
+            if top.cosine >= bars.semantic_alone and lead >= bars.semantic_alone_margin:
+                return self.entry_reply(top.entry, score=best.score if agree else None)
+        choices: list[Entry] = []
+        if top is not None and top.cosine >= bars.semantic_suggest:
+            choices.append(top.entry)
+        if best is not None and best.score >= bars.suggest:
+            choices += [
+                best.entry,
+                *(s.entry for s in ranked[1:] if s.score >= bars.suggestion_floor),
+            ]
+        elif choices and ranked:
+            choices += [s.entry for s in ranked if s.score >= bars.suggestion_floor]
+        unique = list(dict.fromkeys(choices))[: bars.max_suggestions]
+        score = best.score if best is not None else None
+        nearest = best.entry.id if best is not None else None
+        if unique:
+            return Reply(
+                kind=ReplyKind.SUGGEST,
+                body=self.knowledge.messages.suggest_intro,
+                score=score,
+                suggestions=tuple(Suggestion(entry.id, entry.question) for entry in unique),
+                disclaimer=self.knowledge.messages.disclaimer_short,
+                nearest_entry_id=nearest or unique[0].id,
+            )
+        return self.fallback(score=score, nearest_entry_id=nearest)
+
+    def entry_reply(self, entry: Entry, score: float | None = None) -> Reply:
+        """An entry's answer: used for matches, suggestion buttons and deep links."""
+        knowledge = self.knowledge
+        return Reply(
+            kind=ReplyKind.ANSWER,
+            body=entry.answer,
+            entry_id=entry.id,
+            score=score,
+            title=entry.question,
+            note=entry.note,
+            evidence=EVIDENCE_LABELS.get(entry.evidence, entry.evidence),
+            sources=tuple(knowledge.sources[key] for key in entry.sources),
+            related=tuple(
+                Suggestion(key, knowledge.entry_by_id[key].question) for key in entry.related
+            ),
+            disclaimer=knowledge.messages.disclaimer_short,
+        )
+
+    def reply_for_id(self, entry_id: str) -> Reply | None:
+        """The answer for an entry id from a button or a link; None for an unknown id."""
+        entry = self.knowledge.entry_by_id.get(entry_id)
+        return self.entry_reply(entry) if entry is not None else None
+
+    def fallback(self, score: float | None = None, nearest_entry_id: str | None = None) -> Reply:
+        return Reply(
+            kind=ReplyKind.FALLBACK,
+            body=self.knowledge.messages.fallback,
+            score=score,
+            nearest_entry_id=nearest_entry_id,
+        )
+
+    def crisis(self) -> Reply:
+        messages = self.knowledge.messages
+        return Reply(
+            kind=ReplyKind.CRISIS,
+            body=messages.crisis_text,
+            helplines=messages.helplines,
+            closing=messages.crisis_closing or None,
+        )
