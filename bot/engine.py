@@ -39,7 +39,7 @@ class Thresholds:
     semantic_agree_coverage: float = 0.4  # ...and the entry explains this much of the question
     semantic_alone: float = 0.85  # a cosine this high answers alone...
     semantic_alone_margin: float = 0.10  # ...when it beats the next entry's cosine by this
-    semantic_suggest: float = 0.50  # the semantic first choice leads the "did you mean" list
+    semantic_suggest: float = 0.60  # the semantic first choice leads the "did you mean" list
 
 
 DEFAULT_THRESHOLDS = Thresholds()
