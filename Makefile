@@ -2,8 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# A second virtualenv without the semantic extra: the suite must pass lexical-only too.
+LEXICAL_VENV := .venv-lexical
 
-.PHONY: run test lint format bench lock clean
+.PHONY: run test test-lexical lint format bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -11,12 +13,18 @@ $(BIN)/python:
 
 # Installs are stamped so repeated runs start at once; they re-run when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e '.[semantic]'
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,semantic]'
 	touch $@ $(VENV)/.installed
+
+$(LEXICAL_VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(LEXICAL_VENV)
+	$(LEXICAL_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LEXICAL_VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $@
 
 run: $(VENV)/.installed
 	$(BIN)/python -m bot
@@ -29,6 +37,9 @@ lint: $(VENV)/.installed-test
 test: lint
 	$(BIN)/python -m pytest
 
+test-lexical: $(LEXICAL_VENV)/.installed-test
+	$(LEXICAL_VENV)/bin/python -m pytest
+
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
@@ -38,7 +49,7 @@ bench: $(VENV)/.installed-test
 
 # The Docker image installs exactly these pins, each checked by hash. Refresh after changing the
 # dependencies in pyproject.toml, and now and then for security releases.
-LOCK_EXTRAS := --extra postgres --extra metrics
+LOCK_EXTRAS := --extra semantic --extra postgres --extra metrics
 lock: | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
 	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
@@ -46,4 +57,4 @@ lock: | $(BIN)/python
 		--output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(LEXICAL_VENV) .pytest_cache .ruff_cache

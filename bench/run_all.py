@@ -7,7 +7,7 @@ into RESULTS.md: every figure with its baseline, the ratio, the target and PASS/
     .venv/bin/python bench/run_all.py [--quick]
     .venv/bin/python bench/run_all.py --rewrite   # RESULTS.md again from bench/out/, no runs
 
-Everything talks to 127.0.0.1 only (the fake Bot API). Takes about 3 minutes on 2 cores.
+Everything talks to 127.0.0.1 only (the fake Bot API). Takes about 8 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import benchlib
 
-SCRIPTS = ("matching_latency", "throughput", "startup", "scale")
+SCRIPTS = ("matching_latency", "throughput", "startup", "scale", "semantic_cv", "semantic_tier")
 RESULTS = benchlib.BENCH / "RESULTS.md"
 
 
@@ -146,7 +146,7 @@ def startup_section(data: dict[str, Any]) -> list[str]:
     runs = data["runs"]
     rows = [
         [
-            "`python -m bot run` (shipped FAQ)",
+            "`python -m bot run` (shipped FAQ, SEMANTIC=off)",
             f"{data['bot']['startup_s']:.2f}",
             ", ".join(f"{r['startup_s']:.2f}" for r in runs["bot"]),
             f"{data['bot']['peak_rss_mb']:.1f}",
@@ -225,6 +225,78 @@ def scale_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def semantic_cv_section(data: dict[str, Any]) -> list[str]:
+    rows = []
+    for source, by_mode in data["totals"].items():
+        for mode, res in by_mode.items():
+            rows.append(
+                [
+                    source,
+                    mode,
+                    res["cases"],
+                    f"{res['p_at_1']:.3f}",
+                    f"{res['mrr']:.3f}",
+                    res["right"],
+                    res["wrong"],
+                    res["open"],
+                ]
+            )
+    final = data["final"]
+    chosen = ", ".join(f"{k} {v:g}" for k, v in final.items() if k.startswith("semantic"))
+    return [
+        "## Semantic tier: accuracy by cross-validation (`bench/semantic_cv.py`)",
+        "",
+        f"{data['folds']}-fold cross-validation over knowledge/eval.yaml and bench/rephrased.yaml "
+        "together: for each fold the thresholds are tuned on the other folds (a wrong answer "
+        f"costs {data['wrong_cost']} right ones) and every figure below is on held-out folds "
+        "only. Lexical = the engine without the tier; semantic = the model alone (its own "
+        "answer bar, tuned the same way); cascade = the shipped decision. P@1/MRR: the "
+        "expected entry's place in what the user is shown (the answer or the suggestions), "
+        "then in the tier's ranking. Open: a covered question suggested or fallen back.",
+        "",
+        *_table(
+            ["Set", "Tier", "n", "P@1", "MRR", "right", "wrong", "open"],
+            rows,
+        ),
+        "",
+        f"Tuned on all folds (engine.Thresholds): {chosen}.",
+        "",
+    ]
+
+
+def semantic_tier_section(data: dict[str, Any]) -> list[str]:
+    lat, start = data["latency"], data["startup"]
+    rows = [
+        [
+            name,
+            f"{lat[key]['p50_ms']:.2f}",
+            f"{lat[key]['p99_ms']:.2f}",
+            f"{start[skey]['startup_s']:.2f}",
+            f"{start[skey]['peak_rss_mb']:.1f}",
+        ]
+        for name, key, skey in (
+            ("lexical only (SEMANTIC=off)", "lexical", "lexical"),
+            ("with the tier, cold cache", "tier", "cold"),
+            ("with the tier, warm cache", "tier", "warm"),
+        )
+    ]
+    return [
+        "## Semantic tier: latency, memory, start-up (`bench/semantic_tier.py`)",
+        "",
+        f"Latency: Engine.answer in-process on {lat['questions']} questions, both engines back "
+        f"to back on each, {lat['rounds']} rounds, median per question. Start-up: `bot run` "
+        "to the first getUpdates of the fake Bot API; peak RSS (VmHWM) after "
+        f"{start['questions_answered_before_reading_memory']} questions; {start['repeats']} "
+        "starts of each, alternating; medians.",
+        "",
+        *_table(
+            ["Configuration", "p50 ms", "p99 ms", "start-up s", "peak RSS MB"],
+            rows,
+        ),
+        "",
+    ]
+
+
 def _git(*args: str) -> str:
     return subprocess.run(
         ["git", *args], cwd=benchlib.REPO, capture_output=True, text=True, check=True
@@ -291,6 +363,10 @@ def write_results(results: dict[str, dict[str, Any]], meta: dict[str, Any]) -> N
         lines += startup_section(results["startup"])
     if "sizes" in results.get("scale", {}):
         lines += scale_section(results["scale"])
+    if "totals" in results.get("semantic_cv", {}):
+        lines += semantic_cv_section(results["semantic_cv"])
+    if "latency" in results.get("semantic_tier", {}):
+        lines += semantic_tier_section(results["semantic_tier"])
     notes = benchlib.BENCH / "NOTES.md"
     if notes.exists():  # the analysis (where the time goes), written by hand
         lines += [notes.read_text().rstrip(), ""]

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from bot import maintenance, render
+from bot import maintenance, render, semantic
 from bot.config import ConfigError, Settings, load_settings
 from bot.conversation import Choices, Conversation, plain_text
 from bot.engine import Engine
@@ -30,7 +30,7 @@ TELEGRAM_HINT = (
 
 
 def _load_engine(settings: Settings) -> Engine:
-    return Engine(load_knowledge(settings.knowledge_dir))
+    return Engine(load_knowledge(settings.knowledge_dir), semantic=semantic.from_settings(settings))
 
 
 def reply_json(reply: Reply) -> dict[str, object]:

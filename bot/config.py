@@ -45,6 +45,7 @@ class Settings:
     user_messages_per_minute: int = 20
     concurrent_updates: int = DEFAULT_CONCURRENT_UPDATES
     watch_knowledge: bool = True
+    semantic: bool = True  # the semantic tier, when its extra is installed
     log_level: str = "INFO"
     database_url: str | None = field(default=None, repr=False)  # PostgreSQL; None: SQLite
     metrics_port: int | None = None  # Prometheus metrics on their own port; None: off
@@ -156,6 +157,7 @@ def load_settings(
             maximum=MAX_CONCURRENT_UPDATES,
         ),
         watch_knowledge=_flag(env, "WATCH_KNOWLEDGE", True),
+        semantic=_flag(env, "SEMANTIC", True),
         log_level=(env.get("LOG_LEVEL", "").strip() or "INFO").upper(),
         database_url=_database_url(env),
         metrics_port=_int(env, "METRICS_PORT", 0, minimum=1, maximum=65535)

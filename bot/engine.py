@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge, Language
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
 from bot.risk import Risk
 from bot.safety import Screener, Screening
-from bot.text import content_terms, normalize
+from bot.text import content_terms, is_negated, normalize
+
+if TYPE_CHECKING:  # numpy and the model are optional: the engine only holds what it is given
+    from bot.semantic import SemanticHit, SemanticIndex, SemanticModel
 
 MAX_QUESTION_CHARS = 1000  # matching looks at this much; screening reads the whole message
 NOTICE_QUOTE_CHARS = 120
@@ -50,6 +55,18 @@ class Thresholds:
     suggest: float = 35.0  # below the answer bar but at or above this: "did you mean"
     suggestion_floor: float = 25.0  # further suggestions must score at least this
     max_suggestions: int = 3
+    # The semantic tier (cosines of all-MiniLM-L6-v2), used only below the lexical bars above.
+    # Chosen by bench/semantic_cv.py: 5-fold cross-validation on knowledge/eval.yaml and the
+    # harder bench/rephrased.yaml (tuned on four folds, scored on the fifth: no more wrong
+    # answers than lexical-only, then most right answers, a wrong one costing four right ones).
+    # These are the values the same tuning picks on all folds together (bench/RESULTS.md).
+    semantic_agree: float = 0.55  # both tiers pick the same entry and its cosine is this high,
+    semantic_agree_margin: float = 0.08  # ...beating the next entry's cosine by this much,
+    semantic_agree_floor: float = 35.0  # ...the lexical score is at least this,
+    semantic_agree_coverage: float = 0.4  # ...and the entry explains this much of the question
+    semantic_alone: float = 0.85  # a cosine this high answers alone...
+    semantic_alone_margin: float = 0.10  # ...when it beats the next entry's cosine by this
+    semantic_suggest: float = 0.60  # the semantic first choice leads the "did you mean" list
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -58,7 +75,12 @@ DEFAULT_THRESHOLDS = Thresholds()
 class Engine:
     """Everything a front end needs, built once per knowledge and swapped whole on reload."""
 
-    def __init__(self, knowledge: Knowledge, thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        thresholds: Thresholds = DEFAULT_THRESHOLDS,
+        semantic: SemanticModel | None = None,
+    ) -> None:
         self.knowledge = knowledge
         self.thresholds = thresholds
         self.matcher = Matcher(knowledge.entries, knowledge.synonyms)
@@ -77,6 +99,17 @@ class Engine:
             ((frozenset(key.split()), entry) for key, entry in self.exact.items()),
             key=lambda item: -len(item[0]),
         )
+        # The model outlives the engine (a reload passes it on); the index is this knowledge's.
+        self.semantic = semantic
+        self.semantic_index: SemanticIndex | None = (
+            semantic.index(knowledge.entries) if semantic is not None else None
+        )
+
+    def semantic_rank(self, question: str, limit: int = 5) -> list[SemanticHit]:
+        """Entries by cosine to the question; empty without the semantic tier."""
+        if self.semantic_index is None:
+            return []
+        return self.semantic_index.rank(question, limit=limit)
 
     def answer(self, text: str, language_code: str | None = None) -> Reply:
         """The reply to one message, exactly as every front end shows it. `language_code` is
@@ -90,17 +123,31 @@ class Engine:
             reply = self.entry_reply(self.knowledge.entry_by_id[screening.advice_entry])
         else:
             question, partial = find_question(text)
+            if screening.risk is Risk.POSSIBLE:
+                question = self.without_risk_sentences(question)
             exact = self.exact_match(question)
             if exact is not None:
                 reply = self.entry_reply(exact, score=100.0)
             else:
                 reply = self.decide(
-                    self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1)
+                    self.matcher.rank(question, limit=self.thresholds.max_suggestions + 1),
+                    lambda: self.semantic_rank(question, limit=2),
+                    negated=is_negated(normalize(question)),
                 )
             if partial:
                 # Every front end shows it: the rest of the message was not read for matching.
                 reply = replace(reply, notice=partial_notice(question))
         return self.with_screening(reply, screening, language)
+
+    def without_risk_sentences(self, text: str) -> str:
+        """ "I'm so tired of all this. How fast does ketamine work?": the FAQ answers the
+        question, so the sentences that told of risk (the line on top answers those) are left
+        out of matching, unless nothing else is left."""
+        sentences = [part for part in _SENTENCE_END.split(text) if part.strip()]
+        if len(sentences) < 2:
+            return text
+        kept = [part for part in sentences if self.screener.screen(part).risk is Risk.NONE]
+        return " ".join(kept) if kept else text
 
     def exact_match(self, text: str) -> Entry | None:
         """The entry for a message made only of stopwords ("hi", "ok then"), if one fits."""
@@ -134,11 +181,24 @@ class Engine:
             language=language.code if language else None,
         )
 
-    def decide(self, ranked: list[Scored]) -> Reply:
-        """Apply the bars to a ranking: answer, suggest or fall back."""
+    def decide(
+        self,
+        ranked: list[Scored],
+        semantic: Sequence[SemanticHit] | Callable[[], Sequence[SemanticHit]] = (),
+        *,
+        negated: bool = False,
+    ) -> Reply:
+        """Apply the bars to a ranking: answer, suggest or fall back.
+
+        The lexical bars come first and alone decide what they answer (so the semantic tier can
+        only add answers). Below them: answer when both tiers pick the same entry with a high
+        enough cosine, or on a very high cosine alone; otherwise the semantic first choice leads
+        the suggestions. `semantic` may be a function giving the semantic ranking: it is then
+        called only below the lexical bars (embedding a question is most of the tier's cost).
+        """
         bars = self.thresholds
         if not ranked:
-            return self.fallback()
+            return self._below_bars(None, semantic, negated)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
         answer_bar = max(bars.answer, best.entry.min_score or 0.0)
@@ -150,20 +210,66 @@ class Engine:
         explained = best.coverage >= bars.min_coverage
         if best.score >= answer_bar and clear_winner and explained:
             return self.entry_reply(best.entry, score=best.score)
-        if best.score >= bars.suggest:
-            choices = [best, *(s for s in ranked[1:] if s.score >= bars.suggestion_floor)]
+        return self._below_bars(ranked, semantic, negated)
+
+    def _below_bars(
+        self,
+        ranked: list[Scored] | None,
+        semantic: Sequence[SemanticHit] | Callable[[], Sequence[SemanticHit]],
+        negated: bool = False,
+    ) -> Reply:
+        bars = self.thresholds
+        if callable(semantic):
+            semantic = semantic()
+        best = ranked[0] if ranked else None
+        top = semantic[0] if semantic else None
+        # An entry with its own higher bar (min_score) is never answered on the model's word,
+        # nor is a "not" question by an entry that is never phrased with a "not" (embeddings
+        # hardly tell "who should" from "who should not").
+        if (
+            top is not None
+            and top.entry.min_score is None
+            and (not negated or self.matcher.phrases_negation(top.entry.id))
+        ):
+            agree = best is not None and best.entry.id == top.entry.id
+            # A question the FAQ does not cover often sits between entries: near-equal cosines.
+            lead = top.cosine - (semantic[1].cosine if len(semantic) > 1 else -1.0)
+            if (
+                best is not None
+                and agree
+                and top.cosine >= bars.semantic_agree
+                and lead >= bars.semantic_agree_margin
+                and best.score >= bars.semantic_agree_floor
+                and best.coverage >= bars.semantic_agree_coverage
+            ):
+                return self.entry_reply(top.entry, score=best.score)
+            if top.cosine >= bars.semantic_alone and lead >= bars.semantic_alone_margin:
+                return self.entry_reply(
+                    top.entry, score=best.score if best is not None and agree else None
+                )
+        choices: list[Entry] = []
+        if top is not None and top.cosine >= bars.semantic_suggest:
+            choices.append(top.entry)
+        if ranked and ranked[0].score >= bars.suggest:
+            choices += [
+                ranked[0].entry,
+                *(s.entry for s in ranked[1:] if s.score >= bars.suggestion_floor),
+            ]
+        elif choices and ranked:
+            choices += [s.entry for s in ranked if s.score >= bars.suggestion_floor]
+        unique = list(dict.fromkeys(choices))[: bars.max_suggestions]
+        score = best.score if best is not None else None
+        nearest = best.entry.id if best is not None else None
+        if unique:
             return Reply(
                 kind=ReplyKind.SUGGEST,
                 body=self.knowledge.messages.suggest_intro,
-                score=best.score,
-                suggestions=tuple(
-                    Suggestion(s.entry.id, s.entry.question)
-                    for s in choices[: bars.max_suggestions]
-                ),
+                score=score,
+                suggestions=tuple(Suggestion(entry.id, entry.question) for entry in unique),
                 disclaimer=self.knowledge.messages.disclaimer_short,
-                nearest_entry_id=best.entry.id,
+                nearest_entry_id=nearest or unique[0].id,
             )
-        return self.fallback(score=best.score, nearest_entry_id=best.entry.id)
+        return self.fallback(score=score, nearest_entry_id=nearest)
 
     def entry_reply(self, entry: Entry, score: float | None = None) -> Reply:
         """An entry's answer: used for matches, suggestion buttons and deep links."""

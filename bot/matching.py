@@ -183,11 +183,17 @@ class Matcher:
         for built in self._phrasings:
             polarities[built.entry_index].add(built.negated)
         self._negated_entries = [True in found for found in polarities]
+        self._index_of = {entry.id: index for index, entry in enumerate(self.entries)}
         self._phrased_both_ways = [len(found) == 2 for found in polarities]
         self._first_phrasing: list[int] = []
         for position, built in enumerate(self._phrasings):
             if built.entry_index == len(self._first_phrasing):
                 self._first_phrasing.append(position)
+
+    def phrases_negation(self, entry_id: str) -> bool:
+        """Whether any phrasing of the entry asks with a "not" ("who should not take it")."""
+        index = self._index_of.get(entry_id)
+        return index is not None and self._negated_entries[index]
 
     def _terms(self, normalized: str) -> list[str]:
         """Content terms, each synonym replaced by its group's first word."""

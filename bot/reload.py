@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.engine import Engine
+from bot.semantic import SemanticModel
 from bot.validate import validate
 from bot.yamlsource import Problem
 
@@ -36,9 +37,9 @@ class ReloadResult:
     problems: list[Problem]
 
 
-def load_engine(directory: Path) -> ReloadResult:
+def load_engine(directory: Path, semantic: SemanticModel | None = None) -> ReloadResult:
     """A new engine when the folder validates (collisions included); otherwise the problems."""
-    result = validate(directory)
+    result = validate(directory, semantic=semantic)
     if not result.ok:
         return ReloadResult(None, result.problems)
     return ReloadResult(result.engine, [])

@@ -20,6 +20,7 @@ from bot.knowledge import (
     load_knowledge,
     ordered,
 )
+from bot.semantic import SemanticModel
 from bot.text import normalize
 from bot.yamlsource import Problem
 
@@ -133,14 +134,19 @@ def rendered_lengths(engine: Engine) -> list[Problem]:
     return problems
 
 
-def validate(directory: str | os.PathLike[str], *, check_collisions: bool = True) -> Validation:
+def validate(
+    directory: str | os.PathLike[str],
+    *,
+    check_collisions: bool = True,
+    semantic: SemanticModel | None = None,
+) -> Validation:
     """Every problem in the knowledge folder, or none; the loaded knowledge when it loads."""
     try:
         root = knowledge_dir(directory)
         knowledge = load_knowledge(root)
     except KnowledgeError as error:
         return Validation(None, ordered(error.problems), warnings=ordered(error.warnings))
-    engine = Engine(knowledge)
+    engine = Engine(knowledge, semantic=semantic)
     problems = rendered_lengths(engine)
     if check_collisions:
         problems += collisions(engine) + exact_phrasings(engine)

@@ -31,7 +31,8 @@ PURGE_INTERVAL = 3600.0
 async def reload_knowledge(application: AnyApplication, state: BotState, reason: str) -> bool:
     """Validate and swap in new knowledge; on failure keep serving and tell the admins."""
     directory = state.settings.knowledge_dir
-    result = await asyncio.to_thread(load_engine, directory)
+    # The model stays loaded across reloads; only the new phrasings are embedded.
+    result = await asyncio.to_thread(load_engine, directory, state.engine.semantic)
     if result.engine is not None:
         state.engine = result.engine  # swapped whole: a handler sees the old or the new, never half
         entries = len(result.engine.knowledge.entries)

@@ -23,6 +23,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import semantic
 from bot.config import Settings
 from bot.engine import Engine
 from bot.health import HEALTH_FILE, Health
@@ -180,7 +181,9 @@ def build_application(
 ) -> BotApplication:
     """The whole bot. Tests pass their own settings (base URL of a local fake Bot API)."""
     token = settings.require_token()
-    engine = engine or Engine(load_knowledge(settings.knowledge_dir))
+    engine = engine or Engine(
+        load_knowledge(settings.knowledge_dir), semantic=semantic.from_settings(settings)
+    )
     metrics = metrics or Metrics()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     health = Health(path=settings.data_dir / HEALTH_FILE)

