@@ -92,6 +92,18 @@ def vote_key(secret: str, chat_id: int, message_id: int) -> str:
     return hmac.new(key, f"{chat_id}:{message_id}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def unanswered_query(
+    days: int | None, now: datetime | None, placeholder: str
+) -> tuple[str, tuple[str, ...]]:
+    """The unanswered questions, oldest first; the last `days` only when given. The same for
+    SQLite ("?") and PostgreSQL ("%s")."""
+    if days is None:
+        return "SELECT asked_hour, question FROM unanswered ORDER BY id", ()
+    since = _hour((now or datetime.now(UTC)) - timedelta(days=days))
+    query = f"SELECT asked_hour, question FROM unanswered WHERE asked_hour >= {placeholder}"
+    return query + " ORDER BY id", (since,)
+
+
 _BUMP = {
     column: (
         f"INSERT INTO entry_counts (entry_id, {column}) VALUES (?, 1) "
@@ -151,13 +163,9 @@ class Store:
     def unanswered(
         self, days: int | None = None, now: datetime | None = None
     ) -> list[UnansweredRow]:
-        query = "SELECT asked_hour, question FROM unanswered"
-        params: tuple[str, ...] = ()
-        if days is not None:
-            query += " WHERE asked_hour >= ?"
-            params = (_hour((now or datetime.now(UTC)) - timedelta(days=days)),)
+        query, params = unanswered_query(days, now, placeholder="?")
         with self._lock:
-            rows = self._db.execute(query + " ORDER BY id", params).fetchall()
+            rows = self._db.execute(query, params).fetchall()
         return [UnansweredRow(*row) for row in rows]
 
     def count_answer(self, entry_id: str) -> None:

@@ -16,7 +16,14 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from bot.store import EntryCounts, Store, UnansweredRow, _hour, mask_personal_details
+from bot.store import (
+    EntryCounts,
+    Store,
+    UnansweredRow,
+    _hour,
+    mask_personal_details,
+    unanswered_query,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,12 +131,8 @@ class PostgresStore(Store):
     def unanswered(
         self, days: int | None = None, now: datetime | None = None
     ) -> list[UnansweredRow]:
-        query = "SELECT asked_hour, question FROM unanswered"
-        params: tuple[str, ...] = ()
-        if days is not None:
-            query += " WHERE asked_hour >= %s"
-            params = (_hour((now or datetime.now(UTC)) - timedelta(days=days)),)
-        rows = self._run(lambda db: db.execute(query + " ORDER BY id", params).fetchall())
+        query, params = unanswered_query(days, now, placeholder="%s")
+        rows = self._run(lambda db: db.execute(query, params).fetchall())
         return [UnansweredRow(*row) for row in rows]
 
     def _bump(self, entry_id: str, column: str) -> None:
