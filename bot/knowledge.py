@@ -278,6 +278,16 @@ class _Reader:
         self.problem(line, f"{what} must be a mapping")
         return None
 
+    def mappings(self, parent: LineDict, key: str, what: str) -> list[LineDict]:
+        """An optional list of mappings (the families, the advice rules): each item that is not
+        a mapping, or the field that is not a list, is a problem and left out."""
+        raw = parent.get(key) or LineList()
+        if not isinstance(raw, LineList):
+            self.problem(parent.line_of(key), f"'{key}' must be a list")
+            return []
+        found = (self.mapping(item, raw.line_of(index), what) for index, item in enumerate(raw))
+        return [item for item in found if item is not None]
+
     def text(self, parent: LineDict, key: str, *, required: bool = True) -> str | None:
         line = parent.line_of(key)
         if key not in parent or parent[key] is None:
@@ -676,14 +686,7 @@ def _read_safety(
         return tuple(compiled)
 
     families: list[RiskFamily] = []
-    raw_families = crisis.get("families") or LineList()
-    if not isinstance(raw_families, LineList):
-        reader.problem(crisis.line_of("families"), "'families' must be a list")
-        raw_families = LineList()
-    for index, raw in enumerate(raw_families):
-        item = reader.mapping(raw, raw_families.line_of(index), "a family")
-        if item is None:
-            continue
+    for item in reader.mappings(crisis, "families", "a family"):
         reader.unknown_fields(item, {"family", "tier", "patterns"}, "a family")
         name = reader.text(item, "family")
         tier = reader.text(item, "tier")
@@ -717,14 +720,7 @@ def _read_safety(
                 if pattern is not None:
                     cues.append((str(name), pattern))
     advice_rules: list[AdviceRule] = []
-    raw_advice = top.get("advice") or LineList()
-    if not isinstance(raw_advice, LineList):
-        reader.problem(top.line_of("advice"), "'advice' must be a list")
-        raw_advice = LineList()
-    for index, raw in enumerate(raw_advice):
-        item = reader.mapping(raw, raw_advice.line_of(index), "an advice rule")
-        if item is None:
-            continue
+    for item in reader.mappings(top, "advice", "an advice rule"):
         reader.unknown_fields(item, {"entry", "patterns"}, "an advice rule")
         target = reader.text(item, "entry")
         compiled = patterns(item, "patterns", True)
