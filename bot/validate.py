@@ -68,27 +68,19 @@ def reading_level(knowledge: Knowledge) -> list[Problem]:
         line = entry.answer_line or entry.line
         level = readability.grade(entry.answer)
         if level > readability.MAX_GRADE:
-            warnings.append(
-                Problem(
-                    entry.path,
-                    line,
-                    f"answer of '{entry.id}' reads at grade {level:.1f} "
-                    f"(aim for {readability.TARGET_MEAN_GRADE:.0f}, at most "
-                    f"{readability.MAX_GRADE:.0f}): shorter sentences, plainer words",
-                    warning=True,
-                )
+            message = (
+                f"answer of '{entry.id}' reads at grade {level:.1f} "
+                f"(aim for {readability.TARGET_MEAN_GRADE:.0f}, at most "
+                f"{readability.MAX_GRADE:.0f}): shorter sentences, plainer words"
             )
+            warnings.append(Problem(entry.path, line, message, warning=True))
         longest = readability.longest_sentence(entry.answer)
         if longest > readability.MAX_SENTENCE_WORDS:
-            warnings.append(
-                Problem(
-                    entry.path,
-                    line,
-                    f"answer of '{entry.id}' has a sentence of {longest} words "
-                    f"(at most {readability.MAX_SENTENCE_WORDS}): split it",
-                    warning=True,
-                )
+            message = (
+                f"answer of '{entry.id}' has a sentence of {longest} words "
+                f"(at most {readability.MAX_SENTENCE_WORDS}): split it"
             )
+            warnings.append(Problem(entry.path, line, message, warning=True))
     return warnings
 
 
