@@ -227,7 +227,7 @@ class NullStore(Store):
         return []
 
     def count_vote(self, entry_id: str, helpful: bool, vote_key: str | None = None) -> bool:
-        return False
+        return True  # taken (and dropped): the vote buttons still go, as with a real store
 
     def _bump(self, entry_id: str, column: str) -> None:
         pass

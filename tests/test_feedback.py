@@ -45,6 +45,25 @@ def test_a_vote_counts_once_even_when_pressed_twice(fake_api: FakeBotAPI, tmp_pa
     store.close()
 
 
+def test_with_the_question_log_off_a_vote_is_thanked_and_its_buttons_go(
+    fake_api: FakeBotAPI, tmp_path: Path
+) -> None:
+    async def scenario(app: Application) -> None:
+        fake_api.private_text("what is esketamine")
+        await fake_api.await_for("sendMessage")
+        answer = fake_api.sent_messages(1001)[-1]
+        fake_api.callback_query("v:what-is-esketamine:1", answer)
+        [thanked] = await fake_api.await_for("answerCallbackQuery")
+        assert thanked.get("text") == "Thanks for the feedback!"
+        await fake_api.await_for("editMessageReplyMarkup")
+        current = fake_api.bot_message(1001, answer["message_id"])
+        assert current is not None and "v:" not in str(current.get("reply_markup"))
+
+    settings = bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, QUESTION_LOG="off")
+    run_with_bot(fake_api, settings, scenario)
+    assert not (tmp_path / "bot.sqlite3").exists()  # nothing kept
+
+
 def test_stats_command_line_shows_counts_and_eval(fake_api: FakeBotAPI, tmp_path: Path) -> None:
     import os
     import subprocess
