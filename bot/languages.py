@@ -23,6 +23,12 @@ _ENGLISH_TEXT = """
     think know like get got
 """
 ENGLISH_MARKERS = frozenset(_ENGLISH_TEXT.split())
+# Half an English word each: "i" is also Italian's "the"; "yo" is English slang for a greeting
+# as well as Spanish "I".
+HALF_ENGLISH = frozenset({"i", "yo"})
+# English slang that is another language's marker: it counts for that language only next to
+# another of its markers ("yo quiero morir" is Spanish, "yo whats up" is not).
+ENGLISH_SLANG = frozenset({"yo"})
 
 # Letters that only one of the languages sharing a script uses (after normalize(), which
 # strips combining marks: Ukrainian "ї" becomes "і", Russian "й" becomes "и").
@@ -59,6 +65,15 @@ def language_scripts(language: Language) -> frozenset[str]:
     return frozenset(script for script in scripts if script is not None) or frozenset({"LATIN"})
 
 
+def _marker_count(language: Language, words: list[str]) -> int:
+    """How many of the words are the language's markers; English slang among them counts only
+    when a marker of another kind is there too."""
+    found = [word for word in words if word in language.markers]
+    if all(word in ENGLISH_SLANG for word in found):
+        return 0
+    return len(found)
+
+
 class Detector:
     """Built once per knowledge: each language's script is read from its markers."""
 
@@ -89,11 +104,9 @@ class Detector:
                 return (letters, sum(word in lang.markers for word in words))
 
             return max(candidates, key=score).code
-        # "i" is also Italian's "the": half an English word.
-        english = sum(0.5 if word == "i" else word in ENGLISH_MARKERS for word in words)
+        english = sum(0.5 if word in HALF_ENGLISH else word in ENGLISH_MARKERS for word in words)
         scored = sorted(
-            ((sum(word in lang.markers for word in words), lang.code) for lang in candidates),
-            reverse=True,
+            ((_marker_count(lang, words), lang.code) for lang in candidates), reverse=True
         )
         best, code = scored[0]
         runner_up = scored[1][0] if len(scored) > 1 else 0
