@@ -149,3 +149,96 @@ def test_what_is_said_of_someone_the_writer_knows_is_read_as_their_risk(
 )
 def test_a_death_already_past_is_not_a_crisis(screener: Screener, message: str) -> None:
     assert screener.screen(message).risk is not Risk.CRISIS
+
+
+# --- round 7: families in phrasings of these tests' own ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # high places and water: being there, or drawn to it
+        "I'm on the overpass right now",
+        "sitting by the reservoir, the water looks so peaceful tonight",
+        "I'm leaning over the edge of the balcony",
+        # means ready, tied, or asked about
+        "I have the sleeping tablets laid out ready",
+        "the belt is tied to the banister",
+        "what height would a fall need to be to kill you",
+        "I'm gripping my brother's shotgun",
+        # quantities taken, ending it now
+        "I swallowed a fistful of my tablets",
+        "I'm ending it all, sorry",
+        # relief at one's death, anything to not wake
+        "they'd all be glad if I was gone",
+        "I'd do anything to never wake up",
+        # goodbyes written, not a burden for long, not coming back
+        "I've recorded farewell videos for my parents",
+        "I won't be a bother to anyone much longer",
+        "I'm leaving now and I'm never coming back",
+        # habitual harm with a tool or a feeling; words carved in
+        "I cut my thighs whenever I feel empty",
+        "I scratched words into my arm",
+        # a spot and a time chosen; research and "I'm one of them"
+        "I've found the place and the time",
+        "do ketamine trials include suicidal people? asking because I'm one of them",
+        "I'm gonna overdose",
+    ],
+)
+def test_round_seven_risk_phrasings_get_the_crisis_reply(screener: Screener, message: str) -> None:
+    screening = screener.screen(message)
+    assert screening.risk is Risk.CRISIS and not screening.about_other, screening
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I'm done existing like this",
+        "I can't keep getting up to this every day",
+        "there's no way forward for someone like me",
+        "no light at the end of this tunnel",
+    ],
+)
+def test_round_seven_hopelessness_gets_at_least_the_note(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is not Risk.NONE
+
+
+def test_a_photo_of_the_means_sent_by_someone_else_gets_the_helpers_version(
+    screener: Screener,
+) -> None:
+    screening = screener.screen("my cousin texted me a picture of her pills")
+    assert screening.risk is Risk.CRISIS and screening.about_other
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        # a commute, a view, a stop: places without a word of intent
+        "I'm on the train right now reading about esketamine",
+        "sitting on the balcony now with a coffee",
+        "waiting on the platform, my train is late",
+        # goodbyes and leaving that belong to work, a move, a trip
+        "I sent a farewell email to my team, it's my last week at the company",
+        "I'm going away to Canada and not coming back to this town",
+        "we picked the venue and the date for the wedding",
+        # habits, hyperbole, stories, negation of any act
+        "I burn my tongue when I drink tea too fast",
+        "I'd die without my morning coffee",
+        "how do I plan a character's death in my novel",
+        "I would never end my life, I'm only asking about side effects",
+        "I'm not going to overdose, I just want to know the safe range",
+    ],
+)
+def test_round_seven_look_alikes_get_no_crisis_reply(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is Risk.NONE, message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I would never hurt myself, but tonight I'm ending it",
+        "I'm not going to jump, I'm going to overdose",
+    ],
+)
+def test_a_negation_takes_back_only_its_own_act(screener: Screener, message: str) -> None:
+    assert screener.screen(message).risk is Risk.CRISIS

@@ -250,3 +250,68 @@ def test_english_rules_answer_in_english(shipped_engine: Engine, message: str) -
     # "die" is also a German word: the English rule that fired decides the language.
     reply = shipped_engine.answer(message)
     assert reply.kind is ReplyKind.CRISIS and reply.language is None
+
+
+# --- "yo": an English greeting, and Spanish "I" ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("yo", None),
+        ("yo, anyone here?", None),
+        ("yo quiero morir", "es"),  # another Spanish word: Spanish
+        ("yo estoy muy mal", "es"),
+    ],
+)
+def test_yo_is_spanish_only_next_to_another_spanish_word(text: str, code: str | None) -> None:
+    from bot.text import normalize
+
+    assert DETECTOR.detect(normalize(text)) == code
+
+
+def test_an_english_message_opening_with_yo_is_answered_in_english(
+    shipped_engine: Engine,
+) -> None:
+    reply = shipped_engine.answer("yo does esketamine work fast")
+    assert reply.language is None
+    assert "español" not in render.text(reply).lower()
+    risky = shipped_engine.answer("yo, suicide is on my mind all day")
+    assert risky.risk is not Risk.NONE and risky.language is None
+
+
+# --- families of the round-7 language patterns, in phrasings of their own -------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("es", "hoy tengo muchas ganas de matarme"),
+        ("es", "me voy a ir para siempre, perdón"),
+        ("pt", "sinto vontade de me matar todo dia"),
+        ("fr", "je songe sérieusement à me suicider"),
+        ("de", "ich werde meinem Leben heute ein Ende setzen"),
+        ("uk", "вчора я порізала собі руку"),
+        ("hi", "मैं आज खुद को खतम कर डालूंगी"),
+        ("hi", "मैंने बहुत सारी दवाइयाँ खा लीं"),
+        ("id", "saya melukai pergelangan tangan lagi"),
+    ],
+)
+def test_new_phrasings_get_crisis_help_in_their_language(
+    shipped_engine: Engine, code: str, message: str
+) -> None:
+    reply = shipped_engine.answer(message)
+    assert reply.kind is ReplyKind.CRISIS and reply.language == code
+    assert reply.helplines == shipped_engine.knowledge.languages[code].helplines
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "tengo ganas de comer algo dulce",  # "ganas de" with no risk word
+        "je pense à manger, il est midi",
+        "ich will dem Film noch eine Chance geben",
+    ],
+)
+def test_their_look_alikes_are_not_flagged(shipped_engine: Engine, message: str) -> None:
+    assert shipped_engine.answer(message).risk is Risk.NONE
