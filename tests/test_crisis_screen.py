@@ -171,6 +171,7 @@ def test_a_death_already_past_is_not_a_crisis(screener: Screener, message: str) 
         "I'm ending it all, sorry",
         # relief at one's death, anything to not wake
         "they'd all be glad if I was gone",
+        "honestly it would be easier for everyone if I died",
         "I'd do anything to never wake up",
         # goodbyes written, not a burden for long, not coming back
         "I've recorded farewell videos for my parents",
