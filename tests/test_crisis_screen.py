@@ -184,6 +184,12 @@ def test_a_death_already_past_is_not_a_crisis(screener: Screener, message: str) 
         "I've found the place and the time",
         "do ketamine trials include suicidal people? asking because I'm one of them",
         "I'm gonna overdose",
+        # round 8: a car aimed, sleep kept, a heart that stops, a will left out, a plan sealed
+        "I'm thinking about steering into oncoming traffic",
+        "I just want to fall asleep and never come back",
+        "I'm praying my heart gives out tonight",
+        "I put my will on the bed for my son",
+        "it's all arranged for Saturday and no one can stop me",
     ],
 )
 def test_round_seven_risk_phrasings_get_the_crisis_reply(screener: Screener, message: str) -> None:
@@ -202,6 +208,11 @@ def test_round_seven_risk_phrasings_get_the_crisis_reply(screener: Screener, mes
 )
 def test_round_seven_hopelessness_gets_at_least_the_note(screener: Screener, message: str) -> None:
     assert screener.screen(message).risk is not Risk.NONE
+
+
+def test_the_means_someone_else_hides_gets_the_helpers_version(screener: Screener) -> None:
+    screening = screener.screen("my roommate showed me the pills he has been stockpiling")
+    assert screening.risk is Risk.CRISIS and screening.about_other
 
 
 def test_a_photo_of_the_means_sent_by_someone_else_gets_the_helpers_version(
@@ -228,6 +239,8 @@ def test_a_photo_of_the_means_sent_by_someone_else_gets_the_helpers_version(
         "how do I plan a character's death in my novel",
         "I would never end my life, I'm only asking about side effects",
         "I'm not going to overdose, I just want to know the safe range",
+        "we planned the date for the product launch",
+        "my dad left my will on the table for the lawyer",
     ],
 )
 def test_round_seven_look_alikes_get_no_crisis_reply(screener: Screener, message: str) -> None:
