@@ -253,6 +253,18 @@ def semantic_cv_section(data: dict[str, Any]) -> list[str]:
         "answer bar, tuned the same way); cascade = the shipped decision. P@1/MRR: the "
         "expected entry's place in what the user is shown (the answer or the suggestions), "
         "then in the tier's ranking. Open: a covered question suggested or fallen back.",
+        *(
+            [
+                "",
+                f"{', '.join(data['scored_only'])}: paraphrases of the eval.yaml cases and the "
+                "entries' questions made by rule (bench/paraphrases.py: word order, everyday-word "
+                "swaps, contractions, filler, one typo, case and punctuation, statements for "
+                'questions). Never tuned on, and not in "both": each is scored with the '
+                "thresholds of the fold that held out the eval.yaml case it was made from.",
+            ]
+            if data.get("scored_only")
+            else []
+        ),
         "",
         *_table(
             ["Set", "Tier", "n", "P@1", "MRR", "right", "wrong", "open"],
