@@ -97,3 +97,18 @@ def test_patterns_with_global_flags_still_work(fixture_engine: Engine) -> None:
     assert screener.screen("I see no way out").crisis
     assert screener.screen("I want to die").crisis
     assert not screener.screen("what is esketamine").crisis
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("can I get ketamine without a doctor", "buying-ketamine"),
+        ("esketamine with no prescription, is that possible", "buying-ketamine"),
+        # Someone turned down by doctors looks for a provider: not a buyer.
+        ("no doctor will give me ketamine", "ketamine-clinics"),
+    ],
+)
+def test_shipped_buying_rule_spares_people_looking_for_a_provider(
+    shipped_engine: Engine, message: str, entry_id: str
+) -> None:
+    assert shipped_engine.answer(message).entry_id == entry_id
