@@ -1,6 +1,9 @@
 """Figures of the crisis screen on tests/data/crisis_cases.yaml, by family and half.
 
-    .venv/bin/python -m tests.crisis_figures [--misses]
+    .venv/bin/python -m tests.crisis_figures [--misses] [--knn]
+
+--knn: the screen as the engine runs it, with the nearest-neighbour layer (bot/crisis_knn.py;
+needs the semantic extra); its tuning and held-out figures are tests/crisis_knn_cv.py's.
 
 For risk cases: "flagged" (crisis or possible) and "right tier" (crisis for crisis cases, crisis
 with the helpers' version for someone else, at least possible for possible cases). For
@@ -41,11 +44,16 @@ def right_tier(case: dict[str, Any], screening: Screening) -> bool:
 
 def main(argv: list[str]) -> int:
     knowledge = load_knowledge(REPO_KNOWLEDGE_DIR)
-    screener = Screener(knowledge.safety, knowledge.languages)
+    screen = Screener(knowledge.safety, knowledge.languages).screen
+    if "--knn" in argv:
+        from bot.engine import Engine
+        from bot.semantic import load_semantic
+
+        screen = Engine(knowledge, semantic=load_semantic(Path("data"))).screen
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     misses: list[str] = []
     for case in load_cases():
-        screening = screener.screen(case["q"])
+        screening = screen(case["q"])
         row = table[(case["family"], case["half"])]
         row[0] += 1
         if case["tier"] == "none":
