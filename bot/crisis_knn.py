@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,7 +113,7 @@ def near_risk(scores: tuple[float, float], bars: KnnBars) -> bool:
 
 
 class CrisisKnn:
-    """The exemplars embedded once (per model and knowledge version), and the check."""
+    """The exemplars, embedded once per model and knowledge version, and the check."""
 
     def __init__(
         self,
@@ -126,21 +127,40 @@ class CrisisKnn:
         self.exemplars = exemplars
         # The FAQ's own phrasings are look-alikes too: ordinary questions, research questions
         # about suicide among them, that must never get the line.
-        lookalike = list(dict.fromkeys([*exemplars.lookalike, *questions]))
-        vectors = _vectors(model, [*exemplars.risk, *lookalike])
-        self.risk_matrix = np.ascontiguousarray(vectors[: len(exemplars.risk)], dtype=np.float32)
-        self.lookalike_matrix = np.ascontiguousarray(
-            vectors[len(exemplars.risk) :], dtype=np.float32
+        self._texts = (
+            list(exemplars.risk),
+            list(dict.fromkeys([*exemplars.lookalike, *questions])),
         )
+        self._lock = threading.Lock()
+        self._matrices: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None
+        self._failed = False
+
+    def matrices(self) -> tuple[NDArray[np.float32], NDArray[np.float32]] | None:
+        """Both sides' vectors (risk, look-alike), or None when the model failed. Embedded at
+        the first message, not at start-up: with an empty DATA_DIR that takes a few seconds,
+        on top of the semantic tier's own start (later starts read them from the cache)."""
+        with self._lock:
+            if self._matrices is None and not self._failed:
+                risk, lookalike = self._texts
+                try:
+                    vectors = _vectors(self.model, [*risk, *lookalike])
+                except Exception as error:  # a broken model must never take the screen down
+                    log.warning("crisis kNN off: embedding the exemplars failed (%s)", error)
+                    self._failed = True
+                    return None
+                self._matrices = (
+                    np.ascontiguousarray(vectors[: len(risk)], dtype=np.float32),
+                    np.ascontiguousarray(vectors[len(risk) :], dtype=np.float32),
+                )
+            return self._matrices
 
     def scores(self, text: str) -> tuple[float, float] | None:
         """(risk side, look-alike side) for a message; None when the model fails."""
-        query = self.model.embed_query(text)
-        if query is None:
+        matrices = self.matrices()
+        query = self.model.embed_query(text) if matrices is not None else None
+        if matrices is None or query is None:
             return None
-        return side_scores(
-            query.astype(np.float32), self.risk_matrix, self.lookalike_matrix, self.bars.k
-        )
+        return side_scores(query.astype(np.float32), *matrices, self.bars.k)
 
     def flags(self, text: str) -> bool:
         scores = self.scores(text)
@@ -209,8 +229,4 @@ def build(
     if exemplars is None:
         return None
     questions = [p for entry in knowledge.entries for p in entry.phrasings]
-    try:
-        return CrisisKnn(model, exemplars, bars, questions if faq_lookalikes else ())
-    except Exception as error:  # a broken model must never take the screen down
-        log.warning("crisis kNN off: embedding the exemplars failed (%s); rules only", error)
-        return None
+    return CrisisKnn(model, exemplars, bars, questions if faq_lookalikes else ())

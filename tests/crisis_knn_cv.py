@@ -85,6 +85,8 @@ def prepare(
     rows: list[dict[str, Any]], screener: Screener, knn: crisis_knn.CrisisKnn
 ) -> list[Case]:
     vectors = knn.model.embedder.embed([row["q"] for row in rows])
+    matrices = knn.matrices()
+    assert matrices is not None
     cases = []
     for row, vector in zip(rows, vectors, strict=True):
         screening = screener.screen(row["q"])
@@ -95,9 +97,7 @@ def prepare(
                 family=row["family"],
                 rules=screening.risk,
                 language=screening.language,
-                scores={
-                    k: side_scores(vector, knn.risk_matrix, knn.lookalike_matrix, k) for k in GRID_K
-                },
+                scores={k: side_scores(vector, *matrices, k) for k in GRID_K},
             )
         )
     return cases

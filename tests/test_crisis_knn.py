@@ -16,6 +16,7 @@ from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.reply import ReplyKind
 from bot.risk import Risk
+from bot.validate import validate
 from tests.conftest import FIXTURE_KNOWLEDGE, REPO_KNOWLEDGE_DIR
 from tests.test_cli import REPO, run_cli
 
@@ -134,7 +135,7 @@ def test_a_broken_model_leaves_the_rules(tmp_path: Path) -> None:
         load_knowledge(REPO_KNOWLEDGE_DIR),
         semantic=semantic.SemanticModel(BrokenEmbedder(), tmp_path),
     )
-    assert engine.crisis_knn is None
+    assert engine.crisis_knn is not None and engine.crisis_knn.matrices() is None
     assert engine.answer("I want to kill myself").kind is ReplyKind.CRISIS
     assert engine.answer("what is esketamine").risk is Risk.NONE
 
@@ -160,3 +161,11 @@ def test_the_shipped_exemplars_are_none_of_the_test_cases() -> None:
         )["cases"]
     }
     assert not {s.lower() for s in (*exemplars.risk, *exemplars.lookalike)} & cases
+
+
+def test_validate_rejects_a_broken_exemplar_file(knowledge_copy: Path) -> None:
+    (knowledge_copy / crisis_knn.EXEMPLARS_FILE).write_text("risk: 3\n", encoding="utf-8")
+    problems = validate(knowledge_copy, check_collisions=False).problems
+    assert [p.message for p in problems if crisis_knn.EXEMPLARS_FILE in p.path] == [
+        "needs 'risk' and 'lookalike', each a mapping of families to lists of sentences"
+    ]
