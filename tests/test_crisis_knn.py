@@ -88,7 +88,7 @@ def test_only_english_messages_are_read(engine: Engine, monkeypatch: pytest.Monk
 @needs_model
 def test_ask_json_shows_the_tier_and_semantic_off_is_rules_only() -> None:
     message = MISSED_BY_RULES[0]
-    on = run_cli("ask", "--json", message)
+    on = run_cli("ask", "--json", message, env={"SEMANTIC": "on"})
     off = run_cli("ask", "--json", message, env={"SEMANTIC": "off"})
     assert on.returncode == 0 and off.returncode == 0, on.stderr + off.stderr
     assert json.loads(on.stdout)["risk"] == "possible"
