@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from bot import crisis_knn
 from bot.knowledge import EVIDENCE_LABELS, Entry, Knowledge, Language
 from bot.matching import Matcher, Scored
 from bot.reply import Reply, ReplyKind, Suggestion
@@ -104,6 +105,8 @@ class Engine:
         self.semantic_index: SemanticIndex | None = (
             semantic.index(knowledge.entries) if semantic is not None else None
         )
+        # A second look at what the rules pass, with the same model (None: rules only).
+        self.crisis_knn = crisis_knn.build(semantic, knowledge)
 
     def semantic_rank(self, question: str, limit: int = 5) -> list[SemanticHit]:
         """Entries by cosine to the question; empty without the semantic tier."""
@@ -114,7 +117,7 @@ class Engine:
     def answer(self, text: str, language_code: str | None = None) -> Reply:
         """The reply to one message, exactly as every front end shows it. `language_code` is
         the user's Telegram language, used only when the words do not tell."""
-        screening = self.screener.screen(text, language_code)
+        screening = self.screen(text, language_code)
         language = self.knowledge.languages.get(screening.language or "")
         if screening.risk is Risk.CRISIS:
             return self.crisis(about_other=screening.about_other, language=language)
@@ -138,6 +141,20 @@ class Engine:
                 # Every front end shows it: the rest of the message was not read for matching.
                 reply = replace(reply, notice=partial_notice(question))
         return self.with_screening(reply, screening, language)
+
+    def screen(self, text: str, language_code: str | None = None) -> Screening:
+        """The rules' verdict, raised from none to possible when an English message sits near
+        the risk exemplars (bot/crisis_knn.py). The kNN never lowers a verdict, nor gives the
+        crisis reply on its own."""
+        screening = self.screener.screen(text, language_code)
+        if (
+            screening.risk is Risk.NONE
+            and screening.language is None
+            and self.crisis_knn is not None
+            and self.crisis_knn.flags(text)
+        ):
+            return replace(screening, risk=Risk.POSSIBLE, family="knn")
+        return screening
 
     def without_risk_sentences(self, text: str) -> str:
         """ "I'm so tired of all this. How fast does ketamine work?": the FAQ answers the

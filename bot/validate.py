@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import readability, render
+from bot import crisis_knn, readability, render
 from bot.engine import Engine
 from bot.knowledge import (
     Knowledge,
@@ -148,6 +148,16 @@ def validate(
             load_eval(eval_path, known_ids=set(knowledge.entry_by_id))
         except KnowledgeError as error:
             problems += error.problems
+    exemplars = Path(root) / crisis_knn.EXEMPLARS_FILE
+    if exemplars.exists() and crisis_knn.read_exemplars(exemplars) is None:
+        # at run time the layer would be off; an edit that breaks it is rejected instead
+        problems.append(
+            Problem(
+                crisis_knn.EXEMPLARS_FILE,
+                1,
+                "needs 'risk' and 'lookalike', each a mapping of families to lists of sentences",
+            )
+        )
     return Validation(
         knowledge, problems, engine, ordered([*knowledge.warnings, *reading_level(knowledge)])
     )

@@ -1,10 +1,13 @@
 """Figures of the crisis screen, by family and half.
 
-    .venv/bin/python -m tests.crisis_figures [FILE] [--round N] [--misses]
+    .venv/bin/python -m tests.crisis_figures [FILE] [--round N] [--misses] [--knn]
 
 FILE defaults to tests/data/crisis_cases.yaml (halves A and B); tests/data/crisis_round7.yaml
 is the held-out set (no halves: scored as one, once per round of changes). `--round 5` keeps
 only the cases of one round of crisis_cases.yaml.
+
+--knn: the screen as the engine runs it, with the nearest-neighbour layer (bot/crisis_knn.py;
+needs the semantic extra); its tuning and held-out figures are tests/crisis_knn_cv.py's.
 
 For risk cases: "flagged" (crisis or possible) and "right tier" (crisis for crisis cases, crisis
 with the helpers' version for someone else, at least possible for possible cases). For
@@ -50,30 +53,37 @@ def right_tier(case: dict[str, Any], screening: Screening) -> bool:
     return screening.risk is Risk.NONE
 
 
-def _options(argv: list[str]) -> tuple[Path, int | None, bool]:
-    path, round_, misses = CASES, None, False
+def _options(argv: list[str]) -> tuple[Path, int | None, bool, bool]:
+    path, round_, misses, knn = CASES, None, False, False
     args = iter(argv)
     for arg in args:
         if arg == "--misses":
             misses = True
+        elif arg == "--knn":
+            knn = True
         elif arg == "--round":
             round_ = int(next(args))
         else:
             path = Path(arg)
-    return path, round_, misses
+    return path, round_, misses, knn
 
 
 def main(argv: list[str]) -> int:
-    path, round_, show_misses = _options(argv)
+    path, round_, show_misses, knn = _options(argv)
     knowledge = load_knowledge(REPO_KNOWLEDGE_DIR)
-    screener = Screener(knowledge.safety, knowledge.languages)
+    screen = Screener(knowledge.safety, knowledge.languages).screen
+    if knn:
+        from bot.engine import Engine
+        from bot.semantic import load_semantic
+
+        screen = Engine(knowledge, semantic=load_semantic(Path("data"))).screen
     # n, flagged or alarms, right tier or notes, risk replies in the message's language
     table: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     kinds: dict[tuple[str, str], str] = {}
     misses: list[str] = []
     cases = [case for case in load_cases(path) if round_ is None or case.get("round") == round_]
     for case in cases:
-        screening = screener.screen(case["q"])
+        screening = screen(case["q"])
         family = case["family"] if "lang" not in case else f"lang-{case['lang']}"
         if "lang" in case and is_look_alike(case):
             family += "-look"

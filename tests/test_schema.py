@@ -27,7 +27,16 @@ from tests.conftest import REPO_KNOWLEDGE_DIR
 
 SCHEMA_DIR = REPO_KNOWLEDGE_DIR / "schema"
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
-KINDS = ("faq", "sources", "messages", "safety", "eval", "synonyms", "language")
+KINDS = (
+    "faq",
+    "sources",
+    "messages",
+    "safety",
+    "eval",
+    "synonyms",
+    "crisis_exemplars",
+    "language",
+)
 MODELINE = re.compile(r"^# yaml-language-server: \$schema=(\S+)\s*$")
 
 Mutation = Callable[[Any], None]

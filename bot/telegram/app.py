@@ -111,7 +111,7 @@ async def flood_guard(update: Update, context: BotContext) -> None:
     if verdict is Verdict.ALLOW:
         return
     text = update.effective_message.text if update.effective_message is not None else None
-    if text and state.engine.screener.screen(text).risk is not Risk.NONE:
+    if text and state.engine.screen(text).risk is not Risk.NONE:
         return  # safety first: neither risk tier (crisis, possible) is ever held back
     if (
         verdict is Verdict.WARN
