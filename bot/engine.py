@@ -70,7 +70,10 @@ class Thresholds:
     # its cosine alone is this high: a covered topic plus a word the FAQ never answers ("do
     # clinics take walk-ins") must not be answered on the topic's word.
     fusion_cosine_alone: float = 0.85
-    semantic_suggest: float = 0.60  # the fused first choice leads the "did you mean" list
+    # ...and its cosine beats every other entry's by this much: a broad question ("is it a real
+    # option") sits almost as near several entries, and the model's near-tie is asked back.
+    fusion_cosine_lead: float = 0.01
+    semantic_suggest: float = 0.60  # the fused and the semantic first choices lead "did you mean"
     # How many semantic neighbours are fused with the lexical candidates.
     fusion_depth: int = 5
 
@@ -248,16 +251,23 @@ class Engine:
                 not negated or self.matcher.phrases_negation(entry.id)
             )
             explained = lexical is not None and lexical.coverage >= bars.min_coverage
+            nearest_other = max(
+                (hit.cosine for hit in semantic if hit.entry.id != entry.id), default=-1.0
+            )
             if (
                 allowed
                 and strength >= bars.fusion_answer
                 and lead >= bars.fusion_margin
                 and (explained or cosine >= bars.fusion_cosine_alone)
+                and cosine - nearest_other >= bars.fusion_cosine_lead
             ):
                 return self.entry_reply(entry, score=lexical.score if lexical else None)
         choices: list[Entry] = []
+        # The fused first choice, then the model's own, lead the "did you mean" list.
         if top is not None and top[2] >= bars.semantic_suggest:
             choices.append(top[0])
+        if semantic and semantic[0].cosine >= bars.semantic_suggest:
+            choices.append(semantic[0].entry)
         if ranked and ranked[0].score >= bars.suggest:
             choices += [
                 ranked[0].entry,
