@@ -3,8 +3,8 @@
 Every case is ranked once by the lexical matcher and once by the embedding model; the cascade's
 decision (the lexical bars, then the fusion of both rankings below them) is then replayed under
 every candidate set of thresholds (Engine.decide, the code the bot runs). For each fold the thresholds are chosen on the other k-1 folds (no more wrong
-answers than the lexical engine there; then most right answers, a wrong answer costing
-WRONG_COST right ones; ties go to the stricter values) and scored on the
+answers than the lexical engine there; then the strictest values within TOLERANCE right answers
+of the most, a wrong answer costing WRONG_COST right ones) and scored on the
 held-out fold, beside the lexical engine alone and the model alone on the same fold. The values
 for engine.Thresholds are chosen the same way on all folds together.
 
@@ -41,6 +41,7 @@ REPO_KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 FOLDS = 5
 SEED = 12
 WRONG_COST = 4  # a confident wrong answer about a drug is the worst failure
+TOLERANCE = 3  # right answers given up for stricter bars: less than one wrong answer's price
 DEPTH = 10
 GRID: dict[str, list[float]] = {
     "fusion_lexical_weight": [0.2, 0.3, 0.4],
@@ -210,13 +211,26 @@ def tune(engine: Engine, cases: list[Case], grid: list[Any], mode: str) -> Any:
     fixed = [judge(engine, case, OFF, mode) for case in settled]
     ids = {id(case) for case in settled}
     rest = [case for case in cases if id(case) not in ids]
-    best: tuple[bool, float, float] | None = None
-    chosen = grid[0]
+    scored = []
     for bars in grid:
-        result = summarize(fixed + [judge(engine, case, bars, mode) for case in rest])
-        key = (result["wrong"] <= allowed, utility(result), strictness(bars))
-        if best is None or key > best:
-            best, chosen = key, bars
+        judged = [judge(engine, case, bars, mode) for case in rest]
+        result = summarize(fixed + judged)
+        # How many of the open cases it answers: the strictness that counts (a threshold's
+        # number means little across fusion weights).
+        answered = sum(
+            outcome == "wrong" or (outcome == "right" and case.expect is not None)
+            for case, (outcome, _) in zip(rest, judged, strict=True)
+        )
+        scored.append(
+            (result["wrong"] <= allowed, utility(result), -answered, strictness(bars), bars)
+        )
+    # Then the strictest thresholds within TOLERANCE of the best utility: a few right answers
+    # on the folds tuned on are not worth the looser bars that cost wrong ones on the next.
+    within = max((key[0], key[1]) for key in scored)
+    chosen = max(
+        (key for key in scored if key[0] == within[0] and key[1] >= within[1] - TOLERANCE),
+        key=lambda key: (key[2], key[1], key[3]),
+    )[4]
     # The suggestion bar changes no answer, only the order of "did you mean": tuned on MRR.
     if mode == "cascade":
         chosen = max(

@@ -163,6 +163,17 @@ def test_a_covered_topic_with_an_unexplained_word_needs_a_very_high_cosine() -> 
     assert sure.kind is ReplyKind.ANSWER and sure.entry_id == "nmda-mechanism"
 
 
+def test_a_lexical_near_tie_is_settled_by_the_model_never_given_to_a_third_entry() -> None:
+    # Both lexical candidates clear the answer bar, only their lead is too small.
+    ranked = [scored("what-is-ketamine", 62.0, 0.7), scored("what-is-esketamine", 61.0, 0.7)]
+    third = engine().decide(ranked, [hit("nmda-mechanism", 0.97), hit("what-is-esketamine", 0.80)])
+    settled = engine().decide(
+        ranked, [hit("what-is-esketamine", 0.90), hit("what-is-ketamine", 0.70)]
+    )
+    assert third.kind is ReplyKind.SUGGEST
+    assert settled.kind is ReplyKind.ANSWER and settled.entry_id == "what-is-esketamine"
+
+
 def test_a_not_question_is_never_answered_by_an_entry_never_phrased_with_not() -> None:
     ranked = [scored("nmda-mechanism", 50.0)]
     hits = [hit("nmda-mechanism", 0.95), hit("what-is-ketamine", 0.4)]
