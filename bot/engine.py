@@ -119,8 +119,9 @@ class Engine:
         self, question: str, limit: int = 5, also: Collection[str] = ()
     ) -> list[SemanticHit]:
         """Entries by cosine to the question (then the entries of `also` not among them);
-        empty without the semantic tier."""
-        if self.semantic_index is None:
+        empty without the semantic tier, or for a message with no word in it (an empty line
+        is near everything a little, and must get the fallback, not suggestions)."""
+        if self.semantic_index is None or not normalize(question):
             return []
         return self.semantic_index.rank(question, limit=limit, also=also)
 

@@ -221,6 +221,18 @@ def test_no_shared_word_but_a_close_meaning_offers_the_entry_instead_of_giving_u
     assert far.kind is ReplyKind.FALLBACK
 
 
+@needs_numpy
+def test_a_message_with_no_word_in_it_is_not_embedded(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    tiered = Engine(
+        load_knowledge(FIXTURE_KNOWLEDGE), semantic=semantic.SemanticModel(embedder, tmp_path)
+    )
+    embedder.embedded.clear()
+    for message in ("", "   ", "?!"):
+        assert tiered.answer(message).kind is ReplyKind.FALLBACK
+    assert embedder.embedded == []
+
+
 def test_without_the_tier_decide_is_the_lexical_engine() -> None:
     lexical = engine()
     ranked = [scored("nmda-mechanism", 45.0), scored("what-is-ketamine", 30.0)]
