@@ -15,7 +15,7 @@ import hashlib
 import logging
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -261,6 +261,7 @@ class SemanticIndex:
         self.matrix = matrix
         counts = [len(entry.phrasings) for entry in self.entries]
         self._starts = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+        self._position = {entry.id: index for index, entry in enumerate(self.entries)}
 
     def scores(self, query: NDArray[np.float32]) -> NDArray[np.float32]:
         """Best cosine per entry, in entry order."""
@@ -270,15 +271,22 @@ class SemanticIndex:
             sims[start : start + len(block)] = block @ query
         return np.maximum.reduceat(sims, self._starts)
 
-    def rank(self, question: str, limit: int = 5) -> list[SemanticHit]:
+    def rank(self, question: str, limit: int = 5, also: Collection[str] = ()) -> list[SemanticHit]:
+        """The `limit` entries nearest the question, best first, then those of the entry ids
+        in `also` that are not among them (the lexical candidates, whose cosines fusion needs)."""
         if not self.entries:
             return []
         query = self.model.embed_query(question)
         if query is None:
             return []
         best = self.scores(query)
-        top = np.argsort(-best, kind="stable")[:limit]
-        return [SemanticHit(self.entries[i], round(float(best[i]), 4)) for i in top]
+        top = [int(i) for i in np.argsort(-best, kind="stable")[:limit]]
+        chosen = set(top)
+        extra = sorted(
+            {self._position[key] for key in also if key in self._position} - chosen,
+            key=lambda i: -best[i],
+        )
+        return [SemanticHit(self.entries[i], round(float(best[i]), 4)) for i in top + extra]
 
 
 def load_semantic(cache_dir: Path | None, model_path: Path | None = None) -> SemanticModel | None:
