@@ -202,7 +202,9 @@ def test_console_and_telegram_show_the_same_texts_and_choices(
         for text, turn in zip(inputs, turns, strict=True):
             assert plain_text(turn) in out, text
 
-    settings = bot_settings(fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, QUESTION_LOG="off")
+    settings = bot_settings(
+        fake_api, tmp_path, knowledge=FIXTURE_KNOWLEDGE, QUESTION_LOG="off", SEMANTIC="off"
+    )
     run_with_bot(fake_api, settings, scenario)
 
 
