@@ -84,9 +84,20 @@ def _word_terms(word: str) -> tuple[str, ...]:
     return tuple(stem(part) for part in _NEGATIONS.get(word, (word,)) if part not in STOPWORDS)
 
 
+# "how does ketamine work" asks how it acts, "does ketamine really work" whether it helps: the
+# same content words. A "how" that opens "how does/do/can <it>" (not "how do i") or "how <it>
+# works" is kept as a term of its own, so the two questions part.
+_HOW_ACTS = re.compile(
+    r"\bhow (?:(?:does|do|did|can|could) (?!i\b|we\b|you\b|u\b)|\w+ (?:works?|acts?)\b)"
+)
+HOW_TERM = "how_acts"
+
+
 def content_terms(normalized: str) -> list[str]:
     """The meaningful, stemmed words of an already normalised text, in order."""
     terms = [term for word in normalized.split() for term in _word_terms(word)]
+    if "how" in normalized and _HOW_ACTS.search(normalized):
+        terms.insert(0, HOW_TERM)
     if all(len(term) > 1 for term in terms):
         return terms
     # "r-ketamine", "s ketamine", "k-hole": a lone letter names a kind of what follows.

@@ -90,3 +90,20 @@ def test_per_entry_min_score(fixture_engine: Engine) -> None:
     )
     assert fixture_engine.answer("how does ketamine act in the brain").kind is ReplyKind.ANSWER
     assert engine.answer("how does ketamine act in the brain").kind is ReplyKind.SUGGEST
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # Same content words ("ketamine", "work"): whether it helps is not how it acts.
+        ("does ketamine really work", "how-well-does-it-work"),
+        ("does esketamine actually work", "how-well-does-it-work"),
+        ("how does ketamine work", "how-does-ketamine-work"),
+        ("how ketamine works in the brain", "how-does-ketamine-work"),
+    ],
+)
+def test_whether_it_works_is_not_how_it_works(
+    shipped_engine: Engine, question: str, expected: str
+) -> None:
+    reply = shipped_engine.answer(question)
+    assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, expected)

@@ -112,3 +112,24 @@ def test_shipped_buying_rule_spares_people_looking_for_a_provider(
     shipped_engine: Engine, message: str, entry_id: str
 ) -> None:
     assert shipped_engine.answer(message).entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        # "get" here is about the treatment, not about getting hold of the drug.
+        ("how do i get ready for my first infusion", "preparing-for-a-session"),
+        ("how can i get the most out of spravato", "getting-the-most-from-sessions"),
+        ("how can i get ketamine", "buying-ketamine"),
+        # Staying on an antidepressant is what the label describes; stopping one is advice.
+        (
+            "do i keep taking my antidepressant during spravato treatment",
+            "still-need-antidepressant",
+        ),
+        ("should i stop my zoloft before ketamine", "combining-with-medicines"),
+    ],
+)
+def test_shipped_advice_rules_leave_treatment_questions_to_the_faq(
+    shipped_engine: Engine, message: str, entry_id: str
+) -> None:
+    assert shipped_engine.answer(message).entry_id == entry_id
