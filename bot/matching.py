@@ -305,6 +305,9 @@ class Matcher:
     def _is_misspelt_stopword(self, term: str) -> bool:
         if term in self._vocabulary_set or len(term) > 5:
             return False
+        # "sourxes" is as near "your" as "sources": a slip of a word the FAQ uses wins.
+        if self._term_matches(term):
+            return False
         return (
             process.extractOne(
                 term, _STOPWORD_LIST, scorer=fuzz.ratio, score_cutoff=STOPWORD_TYPO_CUTOFF

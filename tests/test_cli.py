@@ -91,14 +91,17 @@ def test_console_chat_without_token_is_the_default() -> None:
 
 def test_console_chat_suggestions_can_be_picked_by_number() -> None:
     # The lexical engine's near-tie (the semantic tier may settle it and answer at once).
-    result = run_cli(
-        "chat",
-        "--knowledge",
-        str(FIXTURE_KNOWLEDGE),
-        stdin="ketamine and the brain and spray\n1\n",
-        env={"SEMANTIC": "off"},
+    question = "ketamine and the brain and spray\n"
+    args = ("chat", "--knowledge", str(FIXTURE_KNOWLEDGE))
+    listed = run_cli(*args, stdin=question, env={"SEMANTIC": "off"}).stdout
+    assert "Did you mean:" in listed
+    # Pick the mechanism entry by the number it is listed under, wherever the ranking puts it.
+    number = next(
+        line.split(".")[0]
+        for line in listed.splitlines()
+        if line.endswith(". How does ketamine work in the brain?")
     )
-    assert "Did you mean:" in result.stdout
+    result = run_cli(*args, stdin=f"{question}{number}\n", env={"SEMANTIC": "off"})
     assert "How does ketamine work in the brain?\n\nKetamine blocks NMDA" in result.stdout
     assert result.returncode == 0
 

@@ -52,3 +52,15 @@ def test_longer_words_may_carry_more_slips() -> None:
     assert typo_edits("dose") == 0
     assert typo_edits("efect") == typo_edits("spravto") == 1
     assert typo_edits("esketamin") == 2
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["where do your sourxes come from", "which soures do you use"],
+)
+def test_a_slip_near_a_stopword_and_a_faq_word_keeps_the_faq_word(
+    shipped_engine: Engine, question: str
+) -> None:
+    # "soures" is one letter from "your" and from "sources": dropping it as filler left "use".
+    reply = shipped_engine.answer(question)
+    assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, "list-of-sources")
