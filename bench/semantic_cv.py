@@ -286,6 +286,7 @@ def main() -> None:
     modes = ("lexical", "semantic", "cascade")
     held_out: dict[str, list[tuple[Case, tuple[str, int | None]]]] = {m: [] for m in modes}
     per_fold: list[dict[str, Any]] = []
+    fold_bars: list[dict[str, Any]] = []  # each fold's chosen bars, as objects (the JSON has dicts)
     headers = ["fold", "set", "n", "tier", "P@1", "MRR", "right", "wrong", "open", "thresholds"]
     table: list[list[object]] = []
     for index, held in enumerate(parts):
@@ -314,6 +315,7 @@ def main() -> None:
             )
         row["chosen"] = {mode: dataclasses.asdict(bars) for mode, bars in chosen.items()}
         per_fold.append(row)
+        fold_bars.append(chosen)
     totals: dict[str, dict[str, dict[str, Any]]] = {}
     for source in ("both", *(path.name for path in SETS)):
         totals[source] = {}
@@ -323,7 +325,7 @@ def main() -> None:
             table.append(
                 ["all", source, len(judged), mode, *_cells(totals[source][mode]), "held out"]
             )
-    totals[GENERATED.name] = score_generated(engine, generated, cases, parts, per_fold, table)
+    totals[GENERATED.name] = score_generated(engine, generated, cases, parts, fold_bars, table)
     benchlib.print_table(headers, table)
     final = tune(engine, cases, grid, "cascade")
     print(f"\nthresholds tuned on all {len(cases)} cases: {describe(final, 'cascade')}")
@@ -350,7 +352,7 @@ def score_generated(
     generated: list[Case],
     cases: list[Case],
     parts: list[list[int]],
-    per_fold: list[dict[str, Any]],
+    fold_bars: list[dict[str, Any]],
     table: list[list[object]],
 ) -> dict[str, dict[str, Any]]:
     """Each paraphrase scored with the thresholds of the fold that held out its eval.yaml case
@@ -366,7 +368,7 @@ def score_generated(
     origin = {item.question: item.origin for item in paraphrases.generate(engine.knowledge)}
     judged: dict[str, list[tuple[str, int | None]]] = {}
     for mode in ("lexical", "semantic", "cascade"):
-        bars = [Thresholds(**row["chosen"][mode]) for row in per_fold]
+        bars = [chosen[mode] for chosen in fold_bars]
         judged[mode] = [
             judge(
                 engine, case, bars[fold_of.get(origin.get(case.question, ""), n % len(bars))], mode
