@@ -376,3 +376,17 @@ def test_the_real_model_answers_a_rephrasing_the_words_alone_miss(tmp_path: Path
     assert reply.entry_id == "bladder-damage"
     # Off-topic stays off-topic.
     assert tiered.answer("what is the capital of peru").kind is ReplyKind.FALLBACK
+
+
+def test_a_message_embedded_for_the_crisis_layer_is_not_embedded_again() -> None:
+    embedder = FakeEmbedder()
+    model = semantic.SemanticModel(embedder, None)
+    first = model.embed_query("is spravato covered by insurance")
+    again = model.embed_query("is spravato covered by insurance")
+    assert first is not None and again is first
+    assert embedder.embedded == ["is spravato covered by insurance"]
+    # Only the last few messages are kept: a long run of others pushes it out.
+    for n in range(semantic.RECENT_QUERIES):
+        model.embed_query(f"another question {n}")
+    model.embed_query("is spravato covered by insurance")
+    assert embedder.embedded.count("is spravato covered by insurance") == 2
