@@ -378,6 +378,7 @@ def test_the_real_model_answers_a_rephrasing_the_words_alone_miss(tmp_path: Path
     assert tiered.answer("what is the capital of peru").kind is ReplyKind.FALLBACK
 
 
+@needs_numpy
 def test_a_message_embedded_for_the_crisis_layer_is_not_embedded_again() -> None:
     embedder = FakeEmbedder()
     model = semantic.SemanticModel(embedder, None)
