@@ -387,20 +387,13 @@ class Engine:
                 about_other=about_other,
             )
         messages = self.knowledge.messages
-        if about_other and messages.crisis_helper:
-            return Reply(
-                kind=ReplyKind.CRISIS,
-                body=messages.crisis_helper,
-                helplines=messages.helplines,
-                closing=messages.crisis_helper_steps or None,
-                risk=Risk.CRISIS,
-                about_other=True,
-            )
+        # The helpers' version when someone else is at risk and the texts have one.
+        helper = about_other and bool(messages.crisis_helper)
         return Reply(
             kind=ReplyKind.CRISIS,
-            body=messages.crisis_text,
+            body=messages.crisis_helper if helper else messages.crisis_text,
             helplines=messages.helplines,
-            closing=messages.crisis_closing or None,
+            closing=(messages.crisis_helper_steps if helper else messages.crisis_closing) or None,
             risk=Risk.CRISIS,
             about_other=about_other,
         )
