@@ -51,12 +51,25 @@ GRID: dict[str, list[float]] = {
     "fusion_cosine_lead": [-1.0, 0.0, 0.01, 0.02, 0.04],
 }
 # eval.yaml (the matcher's regression set, where the lexical engine is nearly perfect) and the
-# harder rephrasings written for this (where it is not): tuned and scored on both together.
-SETS = (REPO_KNOWLEDGE_DIR / "eval.yaml", benchlib.BENCH / "rephrased.yaml")
+# harder rephrasings and long chatty questions written for this (where it is not): tuned and
+# scored on all together.
+SETS = (
+    REPO_KNOWLEDGE_DIR / "eval.yaml",
+    benchlib.BENCH / "rephrased.yaml",
+    benchlib.BENCH / "chatty.yaml",
+)
 # Rule-made paraphrases (bench/paraphrases.py): scored, never tuned on, and not in "both".
 GENERATED = benchlib.BENCH / "generated_paraphrases.yaml"
 SUGGEST_GRID = [0.3, 0.4, 0.45, 0.5, 0.6, 2.0]
-OFF = dataclasses.replace(Thresholds(), fusion_answer=2.0, semantic_suggest=2.0)
+# The agreement path (all three rankings put one entry first; Thresholds.agree_*): tuned as a
+# second stage, on top of the fusion bars each fold chose (the product of both grids is too
+# large to replay). An agree_cosine of 2 turns it off.
+AGREE_GRID: dict[str, list[float]] = {
+    "agree_lexical": [35.0, 40.0, 45.0],
+    "agree_cosine": [2.0, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8],
+    "agree_lead": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15],
+}
+OFF = dataclasses.replace(Thresholds(), fusion_answer=2.0, semantic_suggest=2.0, agree_cosine=2.0)
 
 
 @dataclasses.dataclass
@@ -192,18 +205,38 @@ def strictness(bars: Thresholds | SemanticAlone) -> float:
         + bars.fusion_margin
         + bars.fusion_cosine_alone
         + max(bars.fusion_cosine_lead, 0.0)
+        + bars.agree_lexical / 100
+        + bars.agree_cosine
+        + bars.agree_lead
     )
 
 
-def candidates() -> list[Thresholds]:
-    keys = list(GRID)
+def candidates(
+    base: Thresholds | None = None, grid: dict[str, list[float]] = GRID
+) -> list[Thresholds]:
+    """Every combination of `grid`'s values on `base` (the agreement path off by default, so
+    the first stage tunes the fusion bars alone)."""
+    base = base or dataclasses.replace(Thresholds(), agree_cosine=2.0)
+    keys = list(grid)
     return [
-        dataclasses.replace(Thresholds(), **dict(zip(keys, values, strict=True)))
-        for values in itertools.product(*(GRID[key] for key in keys))
+        dataclasses.replace(base, **dict(zip(keys, values, strict=True)))
+        for values in itertools.product(*(grid[key] for key in keys))
     ]
 
 
 def tune(engine: Engine, cases: list[Case], grid: list[Any], mode: str) -> Any:
+    chosen = _tune_stage(engine, cases, grid, mode)
+    if mode != "cascade":
+        return chosen
+    chosen = _tune_stage(engine, cases, candidates(chosen, AGREE_GRID), mode)
+    # The suggestion bar changes no answer, only the order of "did you mean": tuned on MRR.
+    return max(
+        (dataclasses.replace(chosen, semantic_suggest=s) for s in SUGGEST_GRID),
+        key=lambda b: (figures(engine, cases, b, mode)["mrr"], b.semantic_suggest),
+    )
+
+
+def _tune_stage(engine: Engine, cases: list[Case], grid: list[Any], mode: str) -> Any:
     # No more wrong answers than the lexical engine on the cases tuned on comes first: a price
     # of WRONG_COST alone still let the folds trade three wrong answers for four right ones.
     allowed = figures(engine, cases, OFF, "lexical")["wrong"]
@@ -229,17 +262,10 @@ def tune(engine: Engine, cases: list[Case], grid: list[Any], mode: str) -> Any:
     # Then the strictest thresholds within TOLERANCE of the best utility: a few right answers
     # on the folds tuned on are not worth the looser bars that cost wrong ones on the next.
     within = max((key[0], key[1]) for key in scored)
-    chosen = max(
+    return max(
         (key for key in scored if key[0] == within[0] and key[1] >= within[1] - TOLERANCE),
         key=lambda key: (key[2], key[1], key[3]),
     )[4]
-    # The suggestion bar changes no answer, only the order of "did you mean": tuned on MRR.
-    if mode == "cascade":
-        chosen = max(
-            (dataclasses.replace(chosen, semantic_suggest=s) for s in SUGGEST_GRID),
-            key=lambda b: (figures(engine, cases, b, mode)["mrr"], b.semantic_suggest),
-        )
-    return chosen
 
 
 def _settled(engine: Engine, case: Case) -> bool:
@@ -401,7 +427,13 @@ def describe(bars: Any, mode: str) -> str:
         f"cosine >= {bars.fusion_answer} (lead {bars.fusion_margin}; coverage "
         f">= {bars.min_coverage} or cosine >= {bars.fusion_cosine_alone}; cosine lead "
         f">= {bars.fusion_cosine_lead}); "
-        f"suggest >= {bars.semantic_suggest}"
+        + (
+            f"or all three first at lexical >= {bars.agree_lexical}, cosine >= "
+            f"{bars.agree_cosine}, lead >= {bars.agree_lead}; "
+            if bars.agree_cosine <= 1
+            else "no agreement path; "
+        )
+        + f"suggest >= {bars.semantic_suggest}"
     )
 
 

@@ -91,6 +91,15 @@ _HOW_ACTS = re.compile(
     r"\bhow (?:(?:does|do|did|can|could) (?!i\b|we\b|you\b|u\b)|\w+ (?:works?|acts?)\b)"
 )
 HOW_TERM = "how_acts"
+# "is ketamine-assisted therapy right for me" asks whether to try it, not what it is: the
+# words that judge fit ("right for me", "suit me", "someone like me") are mostly stopwords,
+# so the treatment's name alone would pick the entry that describes it. They are kept as a
+# term of their own, which the entries on whether to try it carry.
+_FITS_ME = re.compile(
+    r"\b(?:right|suitable|good|best)(?: \w+)? for me\b|\bsuits? me\b"
+    r"|\bsomeone like me\b|\bin my (?:case|situation)\b|\bfor me personally\b"
+)
+FIT_TERM = "fits_me"
 
 
 def content_terms(normalized: str) -> list[str]:
@@ -98,6 +107,8 @@ def content_terms(normalized: str) -> list[str]:
     terms = [term for word in normalized.split() for term in _word_terms(word)]
     if "how" in normalized and _HOW_ACTS.search(normalized):
         terms.insert(0, HOW_TERM)
+    if "me" in normalized and _FITS_ME.search(normalized):
+        terms.insert(0, FIT_TERM)
     if all(len(term) > 1 for term in terms):
         return terms
     # "r-ketamine", "s ketamine", "k-hole": a lone letter names a kind of what follows.

@@ -107,3 +107,21 @@ def test_whether_it_works_is_not_how_it_works(
 ) -> None:
     reply = shipped_engine.answer(question)
     assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, expected)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # The treatment's name would pick the entry that describes it; "right for me" asks
+        # whether to try it.
+        ("would ketamine-assisted psychotherapy be right for me", "should-i-try-ketamine"),
+        ("is spravato the best option for me", "should-i-try-ketamine"),
+        ("what is ketamine-assisted psychotherapy", "ketamine-assisted-psychotherapy"),
+        ("what is spravato", "what-is-esketamine"),
+    ],
+)
+def test_whether_it_suits_me_is_not_what_it_is(
+    shipped_engine: Engine, question: str, expected: str
+) -> None:
+    reply = shipped_engine.answer(question)
+    assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, expected)

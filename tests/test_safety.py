@@ -106,6 +106,11 @@ def test_patterns_with_global_flags_still_work(fixture_engine: Engine) -> None:
         ("esketamine with no prescription, is that possible", "buying-ketamine"),
         # Someone turned down by doctors looks for a provider: not a buyer.
         ("no doctor will give me ketamine", "ketamine-clinics"),
+        # A street price is a buyer's question; what a course of treatment costs is not.
+        ("what do people pay for ketamine per gram", "buying-ketamine"),
+        ("street price of special k", "buying-ketamine"),
+        ("why does a course of spravato cost so much", "treatment-cost"),
+        ("is ketamine just a street drug", "party-drug-stigma"),
     ],
 )
 def test_shipped_buying_rule_spares_people_looking_for_a_provider(

@@ -69,7 +69,9 @@ BARS = dataclasses.replace(
     fusion_cosine_alone=0.85,
     fusion_cosine_lead=0.01,
     semantic_suggest=0.50,
+    agree_cosine=2.0,  # the agreement path off: its own tests below turn it on
 )
+AGREE = dataclasses.replace(BARS, agree_lexical=40.0, agree_cosine=0.75, agree_lead=0.15)
 
 
 def engine() -> Engine:
@@ -120,6 +122,48 @@ def test_agreement_on_an_entry_that_explains_little_of_the_question_is_asked_bac
         [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.40)],
     )
     assert reply.kind is ReplyKind.SUGGEST
+
+
+# A long question, mostly words the FAQ never uses ("my whole stack of pills, does it rule out
+# infusions"): it explains too little of itself for min_coverage, but all three rankings agree.
+LONG_QUESTION = [scored("nmda-mechanism", 45.0, coverage=0.25), scored("what-is-ketamine", 30.0)]
+
+
+def test_three_rankings_agreeing_answer_a_question_that_explains_little_of_itself() -> None:
+    hits = [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.45)]
+    assert engine().decide(LONG_QUESTION, hits).kind is ReplyKind.SUGGEST
+    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(LONG_QUESTION, hits)
+    assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, "nmda-mechanism")
+
+
+@pytest.mark.parametrize(
+    "hits",
+    [
+        # the model puts another entry first
+        [hit("what-is-ketamine", 0.81), hit("nmda-mechanism", 0.80)],
+        # the model agrees, but not closely enough
+        [hit("nmda-mechanism", 0.70), hit("what-is-ketamine", 0.30)],
+        # the model agrees, but the runner-up is near
+        [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.72)],
+    ],
+)
+def test_agreement_short_of_its_bars_is_asked_back(hits: list[SemanticHit]) -> None:
+    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(LONG_QUESTION, hits)
+    assert reply.kind is ReplyKind.SUGGEST
+    assert "nmda-mechanism" in {s.entry_id for s in reply.suggestions}
+
+
+def test_agreement_on_a_weak_word_match_is_asked_back() -> None:
+    weak = [scored("nmda-mechanism", 35.0, coverage=0.25), scored("what-is-ketamine", 20.0)]
+    hits = [hit("nmda-mechanism", 0.82), hit("what-is-ketamine", 0.40)]
+    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(weak, hits)
+    assert reply.kind is ReplyKind.SUGGEST
+
+
+def test_agreement_never_answers_a_not_question_with_an_affirmative_entry() -> None:
+    hits = [hit("nmda-mechanism", 0.85), hit("what-is-ketamine", 0.40)]
+    agreeing = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE)
+    assert agreeing.decide(LONG_QUESTION, hits, negated=True).kind is ReplyKind.SUGGEST
 
 
 def test_when_nothing_is_sure_the_fused_and_the_semantic_choices_lead_the_suggestions() -> None:
