@@ -21,7 +21,7 @@ he she his her him this that these those there here what whats which who whom wh
 how can could would will shall may might must
 tell please any some more most very really just also still even actually basically
 ok okay hi hey hello thanks thank pls plz u ur myself yourself itself himself herself ourselves themselves
-exactly honestly literally simply totally true anyone anybody someone somebody guys
+exactly honestly literally simply totally true anyone anybody someone somebody guys actual
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORD_TEXT.split())
 
