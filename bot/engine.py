@@ -323,6 +323,15 @@ class Engine:
             ]
         elif choices and ranked:
             choices += [s.entry for s in ranked if s.score >= bars.suggestion_floor]
+        # An entry with its own higher answer bar has a suggestion bar raised as much: "thanks"
+        # and "hello" match the filler of a long question, and are no "did you mean" for it.
+        lexical_scores = {s.entry.id: s.score for s in ranked or []}
+        choices = [
+            entry
+            for entry in choices
+            if entry.min_score is None
+            or lexical_scores.get(entry.id, 0.0) >= entry.min_score - (bars.answer - bars.suggest)
+        ]
         unique = list(dict.fromkeys(choices))[: bars.max_suggestions]
         score = best.score if best is not None else None
         nearest = best.entry.id if best is not None else None

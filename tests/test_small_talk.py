@@ -61,3 +61,21 @@ def test_a_crisis_message_is_never_treated_as_small_talk(shipped_engine: Engine)
 def test_research_answers_still_list_their_sources(shipped_engine: Engine) -> None:
     text = render.text(shipped_engine.answer("how fast does ketamine work"))
     assert "Sources:" in text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "thanks so much for this, i already have a touchy bladder, would a few infusions make it worse",
+        "hello, my job does random screening, would my treatment come up as positive",
+    ],
+)
+def test_small_talk_is_never_a_did_you_mean_for_a_real_question(
+    shipped_engine: Engine, question: str
+) -> None:
+    # The filler words of a long question match "thanks" and "hello" a little; a stricter
+    # answer bar (min_score) raises the suggestion bar as much.
+    reply = shipped_engine.answer(question)
+    assert reply.kind is ReplyKind.SUGGEST
+    offered = {s.entry_id for s in reply.suggestions}
+    assert offered and not offered & {"thanks", "greeting", "complaint"}
