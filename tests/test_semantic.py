@@ -249,8 +249,9 @@ def test_an_entry_with_its_own_higher_bar_is_never_answered_on_the_models_word()
     )
     strict_engine = Engine(dataclasses.replace(knowledge, entries=strict, entry_by_id={}), BARS)
     entry = strict_engine.knowledge.entry_by_id["dosing-ask-your-doctor"]
+    # 55 clears its raised suggestion bar (75 less the gap between the answer and suggest bars).
     reply = strict_engine.decide(
-        [Scored(entry, 50.0, "", 0.9)],
+        [Scored(entry, 55.0, "", 0.9)],
         [SemanticHit(entry, 0.99), hit("what-is-ketamine", 0.2)],
     )
     assert reply.kind is ReplyKind.SUGGEST
