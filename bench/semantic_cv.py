@@ -47,6 +47,7 @@ GRID: dict[str, list[float]] = {
     "fusion_lexical_weight": [0.2, 0.3, 0.4],
     "fusion_answer": [round(0.56 + 0.02 * i, 2) for i in range(13)],
     "fusion_margin": [0.0, 0.02, 0.04, 0.08],
+    "fusion_coverage": [0.4, 0.45, 0.5],
     "fusion_cosine_alone": [0.85, 0.9],
     "fusion_cosine_lead": [-1.0, 0.0, 0.01, 0.02, 0.04],
 }
@@ -204,6 +205,7 @@ def strictness(bars: Thresholds | SemanticAlone) -> float:
         bars.fusion_answer
         + bars.fusion_margin
         + bars.fusion_cosine_alone
+        + bars.fusion_coverage
         + max(bars.fusion_cosine_lead, 0.0)
         + bars.agree_lexical / 100
         + bars.agree_cosine
@@ -425,7 +427,7 @@ def describe(bars: Any, mode: str) -> str:
     return (
         f"fused = {bars.fusion_lexical_weight} lexical + {1 - bars.fusion_lexical_weight:.1f} "
         f"cosine >= {bars.fusion_answer} (lead {bars.fusion_margin}; coverage "
-        f">= {bars.min_coverage} or cosine >= {bars.fusion_cosine_alone}; cosine lead "
+        f">= {bars.fusion_coverage} or cosine >= {bars.fusion_cosine_alone}; cosine lead "
         f">= {bars.fusion_cosine_lead}); "
         + (
             f"or all three first at lexical >= {bars.agree_lexical}, cosine >= "

@@ -66,6 +66,7 @@ BARS = dataclasses.replace(
     fusion_lexical_weight=0.3,
     fusion_answer=0.66,
     fusion_margin=0.02,
+    fusion_coverage=0.5,
     fusion_cosine_alone=0.85,
     fusion_cosine_lead=0.01,
     semantic_suggest=0.50,
@@ -205,6 +206,18 @@ def test_a_covered_topic_with_an_unexplained_word_needs_a_very_high_cosine() -> 
     sure = engine().decide(ranked, [hit("nmda-mechanism", 0.90), hit("what-is-ketamine", 0.5)])
     assert fair.kind is ReplyKind.SUGGEST
     assert sure.kind is ReplyKind.ANSWER and sure.entry_id == "nmda-mechanism"
+
+
+def test_the_fused_answer_has_a_coverage_bar_of_its_own() -> None:
+    # The lexical answer asks min_coverage; the model's agreement may settle for a little less.
+    ranked = [scored("nmda-mechanism", 50.0, coverage=0.47)]
+    hits = [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.5)]
+    strict = engine().decide(ranked, hits)
+    looser = Engine(
+        load_knowledge(FIXTURE_KNOWLEDGE), dataclasses.replace(BARS, fusion_coverage=0.45)
+    ).decide(ranked, hits)
+    assert strict.kind is ReplyKind.SUGGEST
+    assert (looser.kind, looser.entry_id) == (ReplyKind.ANSWER, "nmda-mechanism")
 
 
 def test_a_lexical_near_tie_is_settled_by_the_model_never_given_to_a_third_entry() -> None:
