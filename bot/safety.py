@@ -312,7 +312,7 @@ class Screener:
         ):
             # Nothing in the words says which language: the user's Telegram language decides.
             language = language_code.split("-")[0].lower()
-        advice = None if risk is Risk.CRISIS else self.advice_entry(normalized)
+        advice = None if risk is Risk.CRISIS else self.advice_entry(normalized, prepared)
         return Screening(
             risk=risk, about_other=other, language=language, advice_entry=advice, family=family
         )
@@ -320,8 +320,15 @@ class Screener:
     def is_crisis(self, normalized: str) -> bool:
         return self.screen(normalized).crisis
 
-    def advice_entry(self, normalized: str) -> str | None:
-        if self.rules.subject is not None and not self.rules.subject.search(normalized):
+    def advice_entry(self, normalized: str, prepared: str | None = None) -> str | None:
+        """The entry a request for advice goes to, when the message is about the drug. The
+        subject may be misspelt ("ketanine"): `prepared` has the key words' typos mended."""
+        subject = self.rules.subject
+        if (
+            subject is not None
+            and not subject.search(normalized)
+            and not (prepared and subject.search(prepared))
+        ):
             return None
         return next(
             (entry for entry, patterns in self._advice if patterns.search(normalized)), None

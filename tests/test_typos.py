@@ -64,3 +64,19 @@ def test_a_slip_near_a_stopword_and_a_faq_word_keeps_the_faq_word(
     # "soures" is one letter from "your" and from "sources": dropping it as filler left "use".
     reply = shipped_engine.answer(question)
     assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, "list-of-sources")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # A misspelt drug name must not let a request for advice slip past its rule.
+        ("can i take ketamne while on lexapro", "combining-with-medicines"),
+        ("where can i buy ketamien", "buying-ketamine"),
+        ("what dose of esketamin should i take", "dosing-is-for-your-doctor"),
+    ],
+)
+def test_a_misspelt_drug_name_still_meets_the_advice_rules(
+    shipped_engine: Engine, question: str, expected: str
+) -> None:
+    reply = shipped_engine.answer(question)
+    assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, expected)
