@@ -99,6 +99,7 @@ FOREIGN = [
     ("tr", "bileklerimi dün gece kestim"),
     ("fa", "دیشب رگم را زدم"),
     ("hi", "maine apni kalai kaat li"),
+    ("hi", "मैंने ब्लेड से अपनी नस काट दी"),
     ("id", "ya tuhan ambil saja nyawaku"),
 ]
 FOREIGN_LOOK_ALIKES = [
@@ -113,6 +114,7 @@ FOREIGN_LOOK_ALIKES = [
     ("it", "mi sono bruciato il braccio cucinando"),
     ("ru", "я порезал руки о стекло"),
     ("ar", "قطعت يدي بالسكين وأنا أطبخ"),
+    ("hi", "मैंने सब्ज़ी काटते समय उंगली काट ली"),
 ]
 
 
