@@ -22,6 +22,7 @@ CRISIS = {
         "I poured out every one of my antidepressants and set friday",
         "I climbed over the railing of the bridge",
         "my pistol is pressed against my head",
+        "my plan was the pills and the river",
     ],
     "death-wish": [
         "I pray to god every day to take me away from here",
@@ -30,6 +31,7 @@ CRISIS = {
         "death would honestly be a kindness now",
         "I'd welcome a terminal diagnosis",
         "I wish my heart would just give out",
+        "given the chance of a switch to disappear forever I'd flip it",
     ],
     "goodbye": [
         "I won't be around by the weekend anyway",
@@ -38,6 +40,10 @@ CRISIS = {
         "I just want this over and done with once and for all",
         "thanks for everything, this is my final post here",
         "nobody will have to worry about me after tonight",
+        "it doesn't matter anyway, I won't be around",
+    ],
+    "past-harm": [
+        "I nearly stepped in front of the lorry on tuesday",
     ],
 }
 POSSIBLE = [
@@ -47,6 +53,8 @@ POSSIBLE = [
     "no way things ever get better for me",
     "I'm nothing but dead weight on my family",
     "I handed my records to my sister, I won't be needing them",
+    "I've lost all hope",
+    "I feel numb and lost",
 ]
 LOOK_ALIKES = [
     "the gun in the film was loaded with blanks",
@@ -74,6 +82,10 @@ LOOK_ALIKES = [
     "I want to stop living paycheck to paycheck",
     "my mum keeps calling me about my pills",
     "we climbed over the fence to swim in the lake",
+    "I almost jumped out of my skin at the noise",
+    "I nearly jumped off my chair when the doctor called",
+    "I have a date and a venue picked out for the wedding",
+    "my plan is to try the infusion first",
 ]
 # Someone else's words: the helpers' version, not the writer's own crisis reply.
 ABOUT_OTHERS = [
