@@ -23,9 +23,11 @@ CRISIS = {
         "I climbed over the railing of the bridge",
         "my pistol is pressed against my head",
         "my plan was the pills and the river",
+        "the rope is tied to the beam in the loft",
     ],
     "death-wish": [
         "I pray to god every day to take me away from here",
+        "lord, please take me to heaven tonight",
         "all I want is to stop living",
         "I want to stop breathing forever",
         "death would honestly be a kindness now",
@@ -41,6 +43,8 @@ CRISIS = {
         "thanks for everything, this is my final post here",
         "nobody will have to worry about me after tonight",
         "it doesn't matter anyway, I won't be around",
+        # a pet's care after "I'm gone for good" is a goodbye; "gone for the week" is not
+        "who will feed my dog when I'm gone for good",
     ],
     "past-harm": [
         "I nearly stepped in front of the lorry on tuesday",
@@ -86,6 +90,11 @@ LOOK_ALIKES = [
     "I nearly jumped off my chair when the doctor called",
     "I have a date and a venue picked out for the wedding",
     "my plan is to try the infusion first",
+    # a rope or cord for something else, a trip somewhere, a short absence
+    "we tied a rope to the branch for the kids' swing",
+    "the cord goes round the tree to hold up the hammock",
+    "oh god take me to the seaside already, I need a break",
+    "can you water my plants when I'm gone for the week",
 ]
 # Someone else's words: the helpers' version, not the writer's own crisis reply.
 ABOUT_OTHERS = [
