@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,13 @@ def stop_process(process: subprocess.Popen[str], stop_signal: int = signal.SIGTE
     process.send_signal(stop_signal)
     _, stderr = process.communicate(timeout=30)
     return stderr
+
+
+async def until(condition: Callable[[], object], timeout: float) -> bool:
+    """Wait, without blocking the bot's event loop, until `condition()` holds; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True

@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import Application
 
-from tests.botharness import bot_process, bot_settings, running_bot, stop_process
+from tests.botharness import bot_process, bot_settings, running_bot, stop_process, until
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 
@@ -148,15 +148,6 @@ def _to(*chats: int):
     return lambda params: params.get("chat_id") in chats
 
 
-async def _until(condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
-
-
 def run_case(case: Case, tmp_path: Path) -> Outcome:
     """Run the bot once with `case` injected; later tests for the same case reuse the result."""
     if case.id in _OUTCOMES:
@@ -173,7 +164,7 @@ def run_case(case: Case, tmp_path: Path) -> Outcome:
         if case.method == "getUpdates":
             # The poll already parked in the fake is not faulted; the next one is. Ask while
             # the fault is in effect, so that these questions depend on polling recovering.
-            assert await _until(lambda: api.faults_injected, timeout=5)
+            assert await until(lambda: api.faults_injected, timeout=5)
         for user in USERS:
             api.private_text(QUESTION, user_id=user)
         with contextlib.suppress(AssertionError):  # a lost reply: the tests say so

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from telegram.ext import Application
 
-from tests.botharness import bot_settings, run_with_bot
+from tests.botharness import bot_settings, run_with_bot, until
 from tests.conftest import FIXTURE_KNOWLEDGE
 from tests.fakebotapi import FakeBotAPI
 
@@ -23,8 +23,7 @@ def test_a_slow_reply_holds_up_only_its_own_chat(fake_api: FakeBotAPI, tmp_path:
         fake_api.private_text("what is esketamine", user_id=SLOW_USER)
         # The slow fault fires on whichever sendMessage comes first: the other chat writes only
         # once the slow chat's first reply is the one held up.
-        while not fake_api.faults_injected:
-            await asyncio.sleep(0.01)
+        assert await until(lambda: fake_api.faults_injected, timeout=10)
         assert fake_api.request_log("sendMessage")[0]["params"]["chat_id"] == SLOW_USER
         started = time.monotonic()
         fake_api.private_text("spravato?", user_id=OTHER_USER)
@@ -54,8 +53,8 @@ def test_a_chat_with_a_queue_does_not_take_every_lane(fake_api: FakeBotAPI, tmp_
         fake_api.inject("sendMessage", "slow", delay=1.5)
         for _ in range(6):
             fake_api.private_text("what is ketamine", user_id=SLOW_USER)
-        while not fake_api.faults_injected:  # the busy chat's first reply is the slow one
-            await asyncio.sleep(0.01)
+        # The busy chat's first reply is the slow one.
+        assert await until(lambda: fake_api.faults_injected, timeout=10)
         started = time.monotonic()
         fake_api.private_text("spravato?", user_id=OTHER_USER)
         await fake_api.await_for("sendMessage", predicate=lambda p: p["chat_id"] == OTHER_USER)
