@@ -249,8 +249,9 @@ def semantic_cv_section(data: dict[str, Any]) -> list[str]:
         "## Semantic tier: accuracy by cross-validation (`bench/semantic_cv.py`)",
         "",
         f"{data['folds']}-fold cross-validation over knowledge/eval.yaml, bench/rephrased.yaml "
-        "and bench/chatty.yaml together: for each fold the thresholds are tuned on the other folds (a wrong answer "
-        f"costs {data['wrong_cost']} right ones) and every figure below is on held-out folds "
+        "and bench/chatty.yaml together: for each fold the thresholds are tuned on the other "
+        f"folds (a wrong answer costs {data['wrong_cost']} right ones) and every figure below "
+        "is on held-out folds "
         "only. Lexical = the engine without the tier; semantic = the model alone (its own "
         "answer bar, tuned the same way); cascade = the shipped decision. P@1/MRR: the "
         "expected entry's place in what the user is shown (the answer or the suggestions), "

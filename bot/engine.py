@@ -90,6 +90,10 @@ class Thresholds:
     # How many semantic neighbours are fused with the lexical candidates.
     fusion_depth: int = 5
 
+    def answer_bar(self, entry: Entry) -> float:
+        """The score `entry` needs to be answered: the answer bar, or its own higher one."""
+        return max(self.answer, entry.min_score or 0.0)
+
 
 DEFAULT_THRESHOLDS = Thresholds()
 
@@ -248,7 +252,7 @@ class Engine:
             return self._below_bars(None, semantic, negated)
         best = ranked[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        answer_bar = max(bars.answer, best.entry.min_score or 0.0)
+        answer_bar = bars.answer_bar(best.entry)
         clear_winner = best.score - runner_up >= bars.margin or best.score >= max(
             bars.sure, answer_bar
         )
@@ -286,7 +290,7 @@ class Engine:
             # ("prescribed in britain": the UK or esketamine, never the EU).
             if (
                 best is not None
-                and best.score >= max(bars.answer, best.entry.min_score or 0.0)
+                and best.score >= bars.answer_bar(best.entry)
                 and best.coverage >= bars.min_coverage
             ):
                 tied = {s.entry.id for s in ranked or [] if best.score - s.score < bars.margin}
@@ -329,7 +333,8 @@ class Engine:
             entry
             for entry in choices
             if entry.min_score is None
-            or lexical_scores.get(entry.id, 0.0) >= entry.min_score - (bars.answer - bars.suggest)
+            or lexical_scores.get(entry.id, 0.0)
+            >= bars.answer_bar(entry) - (bars.answer - bars.suggest)
         ]
         unique = list(dict.fromkeys(choices))[: bars.max_suggestions]
         score = best.score if best is not None else None

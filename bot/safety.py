@@ -320,15 +320,11 @@ class Screener:
     def is_crisis(self, normalized: str) -> bool:
         return self.screen(normalized).crisis
 
-    def advice_entry(self, normalized: str, prepared: str | None = None) -> str | None:
+    def advice_entry(self, normalized: str, prepared: str) -> str | None:
         """The entry a request for advice goes to, when the message is about the drug. The
         subject may be misspelt ("ketanine"): `prepared` has the key words' typos mended."""
         subject = self.rules.subject
-        if (
-            subject is not None
-            and not subject.search(normalized)
-            and not (prepared and subject.search(prepared))
-        ):
+        if subject is not None and not subject.search(normalized) and not subject.search(prepared):
             return None
         return next(
             (entry for entry, patterns in self._advice if patterns.search(normalized)), None

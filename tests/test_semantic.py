@@ -75,8 +75,8 @@ BARS = dataclasses.replace(
 AGREE = dataclasses.replace(BARS, agree_lexical=40.0, agree_cosine=0.75, agree_lead=0.15)
 
 
-def engine() -> Engine:
-    return Engine(load_knowledge(FIXTURE_KNOWLEDGE), BARS)
+def engine(bars: Thresholds = BARS) -> Engine:
+    return Engine(load_knowledge(FIXTURE_KNOWLEDGE), bars)
 
 
 def scored(entry_id: str, score: float, coverage: float = 0.8) -> Scored:
@@ -133,7 +133,7 @@ LONG_QUESTION = [scored("nmda-mechanism", 45.0, coverage=0.25), scored("what-is-
 def test_three_rankings_agreeing_answer_a_question_that_explains_little_of_itself() -> None:
     hits = [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.45)]
     assert engine().decide(LONG_QUESTION, hits).kind is ReplyKind.SUGGEST
-    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(LONG_QUESTION, hits)
+    reply = engine(AGREE).decide(LONG_QUESTION, hits)
     assert (reply.kind, reply.entry_id) == (ReplyKind.ANSWER, "nmda-mechanism")
 
 
@@ -149,7 +149,7 @@ def test_three_rankings_agreeing_answer_a_question_that_explains_little_of_itsel
     ],
 )
 def test_agreement_short_of_its_bars_is_asked_back(hits: list[SemanticHit]) -> None:
-    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(LONG_QUESTION, hits)
+    reply = engine(AGREE).decide(LONG_QUESTION, hits)
     assert reply.kind is ReplyKind.SUGGEST
     assert "nmda-mechanism" in {s.entry_id for s in reply.suggestions}
 
@@ -157,13 +157,13 @@ def test_agreement_short_of_its_bars_is_asked_back(hits: list[SemanticHit]) -> N
 def test_agreement_on_a_weak_word_match_is_asked_back() -> None:
     weak = [scored("nmda-mechanism", 35.0, coverage=0.25), scored("what-is-ketamine", 20.0)]
     hits = [hit("nmda-mechanism", 0.82), hit("what-is-ketamine", 0.40)]
-    reply = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE).decide(weak, hits)
+    reply = engine(AGREE).decide(weak, hits)
     assert reply.kind is ReplyKind.SUGGEST
 
 
 def test_agreement_never_answers_a_not_question_with_an_affirmative_entry() -> None:
     hits = [hit("nmda-mechanism", 0.85), hit("what-is-ketamine", 0.40)]
-    agreeing = Engine(load_knowledge(FIXTURE_KNOWLEDGE), AGREE)
+    agreeing = engine(AGREE)
     assert agreeing.decide(LONG_QUESTION, hits, negated=True).kind is ReplyKind.SUGGEST
 
 
@@ -213,9 +213,7 @@ def test_the_fused_answer_has_a_coverage_bar_of_its_own() -> None:
     ranked = [scored("nmda-mechanism", 50.0, coverage=0.47)]
     hits = [hit("nmda-mechanism", 0.80), hit("what-is-ketamine", 0.5)]
     strict = engine().decide(ranked, hits)
-    looser = Engine(
-        load_knowledge(FIXTURE_KNOWLEDGE), dataclasses.replace(BARS, fusion_coverage=0.45)
-    ).decide(ranked, hits)
+    looser = engine(dataclasses.replace(BARS, fusion_coverage=0.45)).decide(ranked, hits)
     assert strict.kind is ReplyKind.SUGGEST
     assert (looser.kind, looser.entry_id) == (ReplyKind.ANSWER, "nmda-mechanism")
 
